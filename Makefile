@@ -1,0 +1,56 @@
+# The project's vocabulary: a person and CI use the same targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Rasa, TensorFlow and sanic are noisy: keep the output readable.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# pip complains about every missing local index folder this machine's config names; drop those lines only.
+PIP_FILTER := grep -v "^WARNING: Location 'file:" || true
+
+.PHONY: help setup test test-engine lint bench-engine lock clean
+
+help:
+	@echo "make setup         create .venv (Python 3.10) and install the pinned packages"
+	@echo "make test          set up what is missing, then run all tests"
+	@echo "make bench-engine  print the engine's throughput (profiles per second)"
+	@echo "make lint          check the policy data"
+	@echo "make lock          re-resolve requirements.in into requirements.lock"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.in requirements.lock scripts/find-python.sh
+	@py=$$(scripts/find-python.sh) && echo "==> creating $(VENV) with $$py" && \
+	  ( [ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || "$$py" -m venv --clear $(VENV) )
+	@echo "==> installing pinned packages (first time: about 2 minutes)"
+	@$(PY) -m pip install -q --upgrade pip 2>&1 | $(PIP_FILTER)
+	@$(PY) -m pip install -q -r requirements.in -c requirements.lock 2>&1 | $(PIP_FILTER)
+	@touch $(STAMP)
+	@echo "==> $(VENV) ready"
+
+test: setup
+	@echo "==> policy data, engine, command line"
+	@$(PY) -m pytest
+
+lint: setup
+	@$(PY) -m pytest -q tests/test_policy_data.py
+
+bench-engine: setup
+	@$(PY) scripts/bench_engine.py
+
+lock:
+	@py=$$(scripts/find-python.sh) && rm -rf /tmp/lock-venv && "$$py" -m venv /tmp/lock-venv
+	@/tmp/lock-venv/bin/pip install -q -r requirements.in 2>&1 | $(PIP_FILTER)
+	@/tmp/lock-venv/bin/pip freeze | grep -v -E '^(pkg[-_]resources|-e )' > requirements.lock
+	@echo "==> requirements.lock: $$(wc -l < requirements.lock) packages"
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,103 @@
+"""The command line: `python -m assistant assess PROFILE.json|- [--as-of DATE] [--format json|text]`
+and `python -m assistant assess --batch IN.csv [-o OUT.csv]`.
+
+Bad input prints a Chinese message naming the field and exits with status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .batch import BatchError, read_text, run_batch
+from .engine import assess
+from .explain import explain
+from .profile import ProfileError, parse_profile
+from .rules import policy
+
+EXIT_BAD_INPUT = 2
+
+
+class InputError(Exception):
+    """Input the user must fix; the message is shown as is."""
+
+
+def _msg(group: str, key: str, **kw) -> str:
+    return policy().messages[group][key].format(**kw)
+
+
+def _read(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise InputError(_msg("errors", "file_not_found", path=source)) from None
+
+
+def _load_json(raw: bytes, source: str):
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(_msg("errors", "not_utf8", path=source)) from None
+    if not text.strip():
+        raise InputError(_msg("errors", "empty_input"))
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(_msg("errors", "bad_json", line=exc.lineno, col=exc.colno, msg=exc.msg)) from None
+
+
+def _assess_one(args: argparse.Namespace) -> int:
+    data = _load_json(_read(args.profile), args.profile)
+    result = assess(parse_profile(data, as_of=args.as_of))
+    if args.format == "text":
+        print(explain(result))
+    else:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    return 0
+
+
+def _assess_batch(args: argparse.Namespace) -> int:
+    text = read_text(_read(args.batch), args.batch)
+    show = sys.stderr.isatty()
+    progress = (lambda n: print(_msg("cli", "batch_progress", rows=n), file=sys.stderr)) if show else None
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            rows, errors = run_batch(text, out, args.as_of, progress)
+    else:
+        rows, errors = run_batch(text, sys.stdout, args.as_of, progress)
+    print(_msg("cli", "batch_done", rows=rows, errors=errors), file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="苏州落户政策助手：评估落户渠道")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("assess", help="评估一个画像（JSON）或一批画像（CSV）")
+    p.add_argument("profile", nargs="?", help="画像JSON文件，或 - 表示标准输入")
+    p.add_argument("--as-of", help="按此日期的规则评估（YYYY-MM-DD，不早于2021-01-01）")
+    p.add_argument("--format", choices=("json", "text"), default="json", help="json（默认）或 text（中文说明）")
+    p.add_argument("--batch", metavar="IN.csv", help="批量评估：每行一个画像，列名为字段名")
+    p.add_argument("-o", "--output", metavar="OUT.csv", help="批量结果写入此文件（默认标准输出）")
+    args = parser.parse_args(argv)
+    if (args.profile is None) == (args.batch is None):
+        parser.error("请给出一个画像文件（或 -），或用 --batch 给出CSV文件")
+    try:
+        return _assess_batch(args) if args.batch else _assess_one(args)
+    except ProfileError as exc:
+        print(_msg("errors", "heading"), file=sys.stderr)
+        for e in exc.errors:
+            print(f"  - {e.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (InputError, BatchError) as exc:
+        print(f"{_msg('errors', 'heading')}{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

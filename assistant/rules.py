@@ -1,0 +1,219 @@
+"""Loads and checks the rule data in assistant/policy/*.yml and answers "which value is in force on a date".
+
+The files read like OpenFisca parameters: every value is keyed by the date it takes effect and carries its
+source and a `verified` flag. Loading is strict: an unknown key, a value without a date or a source, or an
+unknown document is a PolicyError naming the file and the place.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+POLICY_DIR = Path(__file__).parent / "policy"
+MESSAGES_FILE = Path(__file__).parent / "messages.yml"
+CHANNEL_IDS = ("talent", "points", "county_open", "family", "suzhou_graduate", "residence_permit")
+
+_TERMS_KEYS = {"supported_from", "documents", "areas", "area_types", "fields", "enums", "disclaimer",
+               "unverified_notice"}
+_CHANNEL_KEYS = {"channel", "name", "parameters", "texts"}
+_PARAMETER_KEYS = {"description", "unit", "values"}
+_VALUE_KEYS = {"value", "document", "article", "verified", "note"}
+_VALUE_REQUIRED = {"value", "document", "article", "verified"}
+_ROUTE_KEYS = {"name", "degree_mode", "requires", "months", "credentials", "tiers"}
+_CREDENTIAL_KEYS = {"education", "title", "skill", "age_cap"}
+_TIER_KEYS = {"age_cap", "months", "shortage", "verified", "article"}
+_CREDENTIAL_ENUMS = {"education": "education", "title": "professional_title", "skill": "skill_level"}
+
+
+class PolicyError(ValueError):
+    """The rule data is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Value:
+    """One dated value of a parameter, with where it comes from."""
+
+    value: Any
+    verified: bool
+    document: str
+    article: str
+    effective_from: dt.date
+
+    @property
+    def source(self) -> dict:
+        return {"document": self.document, "article": self.article,
+                "effective_from": self.effective_from.isoformat()}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A named rule value that changes over time."""
+
+    name: str
+    description: str
+    dates: tuple[dt.date, ...]
+    values: tuple[Value, ...]
+
+    def at(self, day: dt.date) -> Value | None:
+        """The value in force on `day`, or None before the first date or where the rule was repealed."""
+        i = bisect.bisect_right(self.dates, day) - 1
+        if i < 0 or self.values[i].value is None:
+            return None
+        return self.values[i]
+
+
+@dataclass(frozen=True)
+class ChannelData:
+    id: str
+    name: str
+    parameters: dict[str, Parameter]
+    texts: dict
+
+
+class RuleSet:
+    """All parameter values in force on one day."""
+
+    def __init__(self, policy: "Policy", day: dt.date):
+        self.day = day
+        self._values = {(cid, name): p.at(day) for cid, ch in policy.channels.items()
+                        for name, p in ch.parameters.items()}
+
+    def get(self, channel: str, name: str) -> Value | None:
+        return self._values[(channel, name)]
+
+
+class Policy:
+    """The whole rule base: shared terms, one ChannelData per channel, registration options, messages."""
+
+    def __init__(self, terms: dict, channels: dict[str, ChannelData], messages: dict, version: str):
+        self.terms = terms
+        self.channels = channels
+        self.messages = messages
+        self.version = version
+        self.supported_from: dt.date = terms["supported_from"]
+        self._epochs = sorted({d for ch in channels.values() for p in ch.parameters.values() for d in p.dates})
+        self._rulesets: dict[int, RuleSet] = {}
+
+    def rules_on(self, day: dt.date) -> RuleSet:
+        """The rule set in force on `day` (cached per period between two rule changes)."""
+        epoch = bisect.bisect_right(self._epochs, day)
+        rs = self._rulesets.get(epoch)
+        if rs is None:
+            rs = self._rulesets[epoch] = RuleSet(self, day)
+        return rs
+
+    def text(self, channel: str, *path: str) -> Any:
+        node: Any = self.channels[channel].texts
+        for key in path:
+            node = node[key]
+        return node
+
+    def document_title(self, doc_id: str) -> str:
+        return self.terms["documents"][doc_id]["title"]
+
+
+def _fail(where: str, msg: str) -> None:
+    raise PolicyError(f"{where}: {msg}")
+
+
+def _check_keys(where: str, data: Any, allowed: set[str], required: Iterable[str] = ()) -> None:
+    if not isinstance(data, dict):
+        _fail(where, f"expected a mapping, got {type(data).__name__}")
+    unknown = sorted(str(k) for k in set(data) - allowed)
+    if unknown:
+        _fail(where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    missing = sorted(set(required) - set(data))
+    if missing:
+        _fail(where, f"missing key(s) {', '.join(missing)}")
+
+
+def _check_route(where: str, route: Any, terms: dict) -> None:
+    _check_keys(where, route, _ROUTE_KEYS, ["name", "credentials"])
+    for i, cred in enumerate(route["credentials"]):
+        w = f"{where}.credentials[{i}]"
+        _check_keys(w, cred, _CREDENTIAL_KEYS)
+        kinds = [k for k in cred if k in _CREDENTIAL_ENUMS]
+        if len(kinds) != 1:
+            _fail(w, "name exactly one of education, title, skill")
+        enum = terms["enums"][_CREDENTIAL_ENUMS[kinds[0]]]["values"]
+        if cred[kinds[0]] not in enum:
+            _fail(w, f"unknown {kinds[0]} {cred[kinds[0]]!r}; allowed: {', '.join(enum)}")
+    for i, tier in enumerate(route.get("tiers") or []):
+        _check_keys(f"{where}.tiers[{i}]", tier, _TIER_KEYS)
+    if route.get("tiers") and route.get("months") not in ("consecutive", "effective"):
+        _fail(where, "routes with tiers need months: consecutive | effective")
+
+
+def _parameter(where: str, name: str, data: Any, terms: dict) -> Parameter:
+    _check_keys(where, data, _PARAMETER_KEYS, ["description", "values"])
+    values = data["values"]
+    if not isinstance(values, dict) or not values:
+        _fail(where, "values must be a non-empty mapping of dates to values")
+    dated = []
+    for day, entry in values.items():
+        w = f"{where}.values.{day}"
+        if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+            _fail(w, f"the key must be a date YYYY-MM-DD, got {day!r}")
+        _check_keys(w, entry, _VALUE_KEYS, _VALUE_REQUIRED)
+        if entry["document"] not in terms["documents"]:
+            _fail(w, f"unknown document {entry['document']!r}; known: {', '.join(terms['documents'])}")
+        if not isinstance(entry["verified"], bool):
+            _fail(w, "verified must be true or false")
+        if not isinstance(entry["article"], str) or not entry["article"].strip():
+            _fail(w, "article must name the clause the value comes from")
+        if name.startswith("route_") and entry["value"] is not None:
+            _check_route(f"{w}.value", entry["value"], terms)
+        dated.append((day, Value(entry["value"], entry["verified"], terms["documents"][entry["document"]]["title"],
+                                 entry["article"], day)))
+    dated.sort(key=lambda pair: pair[0])
+    return Parameter(name, data["description"], tuple(d for d, _ in dated), tuple(v for _, v in dated))
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path.name}: not valid YAML: {exc}") from None
+
+
+def load_policy(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FILE) -> Policy:
+    """Reads and checks every policy file; raises PolicyError on the first problem."""
+    terms = _read_yaml(policy_dir / "terms.yml")
+    _check_keys("terms.yml", terms, _TERMS_KEYS, _TERMS_KEYS)
+    for doc_id, doc in terms["documents"].items():
+        _check_keys(f"terms.yml.documents.{doc_id}", doc, {"title"}, ["title"])
+    channels: dict[str, ChannelData] = {}
+    digest = hashlib.sha256()
+    names = sorted(p.name for p in policy_dir.glob("*.yml"))
+    expected = sorted([f"{c}.yml" for c in CHANNEL_IDS] + ["terms.yml", "registration.yml"])
+    if names != expected:
+        raise PolicyError(f"{policy_dir}: expected exactly the files {', '.join(expected)}, found {', '.join(names)}")
+    for name in names:
+        digest.update((policy_dir / name).read_bytes())
+    for cid in CHANNEL_IDS + ("registration",):
+        data = _read_yaml(policy_dir / f"{cid}.yml")
+        where = f"{cid}.yml"
+        if cid == "registration":
+            _check_keys(where, data, {"parameters", "texts"}, ["parameters", "texts"])
+        else:
+            _check_keys(where, data, _CHANNEL_KEYS, _CHANNEL_KEYS)
+            if data["channel"] != cid:
+                _fail(where, f"channel must be {cid!r}, got {data['channel']!r}")
+        params = {n: _parameter(f"{where}.parameters.{n}", n, d, terms) for n, d in data["parameters"].items()}
+        channels[cid] = ChannelData(cid, data.get("name", cid), params, data["texts"])
+    messages = yaml.safe_load(messages_file.read_text(encoding="utf-8"))
+    latest = max(d for ch in channels.values() for p in ch.parameters.values() for d in p.dates)
+    return Policy(terms, channels, messages, f"{latest.isoformat()}+{digest.hexdigest()[:8]}")
+
+
+@lru_cache(maxsize=1)
+def policy() -> Policy:
+    """The project's rule base, loaded once per process."""
+    return load_policy()
