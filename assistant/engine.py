@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from .profile import PROFILE_FIELDS, Profile, area_name, area_type, enum_label
-from .rules import CHANNEL_IDS, Policy, RuleSet, Value, policy
+from .rules import Policy, RuleSet, Value, policy
 
 RECOMMENDATION_ORDER = ("suzhou_graduate", "family", "talent", "county_open", "points")
 TALENT_ROUTES = ("A", "B1", "B2", "C", "D")
@@ -28,8 +28,7 @@ _NO_NEEDS: frozenset[str] = frozenset()
 
 # --- three-valued logic ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Truth:
+class Truth(NamedTuple):
     value: bool | None
     needs: frozenset[str] = _NO_NEEDS
 
@@ -39,21 +38,23 @@ FALSE = Truth(False)
 
 
 def _all(*parts: Truth) -> Truth:
-    unknown = [p for p in parts if p.value is not True]
-    if not unknown:
-        return TRUE
-    if any(p.value is False for p in unknown):
-        return FALSE
-    return Truth(None, frozenset().union(*(p.needs for p in unknown)))
+    needs = None
+    for part in parts:
+        if part.value is False:
+            return FALSE
+        if part.value is None:
+            needs = part.needs if needs is None else needs | part.needs
+    return TRUE if needs is None else Truth(None, needs)
 
 
 def _any(*parts: Truth) -> Truth:
-    if any(p.value is True for p in parts):
-        return TRUE
-    unknown = [p for p in parts if p.value is None]
-    if not unknown:
-        return FALSE
-    return Truth(None, frozenset().union(*(p.needs for p in unknown)))
+    needs = None
+    for part in parts:
+        if part.value is True:
+            return TRUE
+        if part.value is None:
+            needs = part.needs if needs is None else needs | part.needs
+    return FALSE if needs is None else Truth(None, needs)
 
 
 def _fact(p: Profile, name: str, test) -> Truth:
@@ -108,9 +109,10 @@ class ChannelResult:
     needs: frozenset[str] = _NO_NEEDS
     points: dict | None = None
 
-    def as_dict(self, pol: Policy) -> dict:
+    def as_dict(self, pol: Policy, order: dict[str, int]) -> dict:
         return {"id": self.id, "name": pol.channels[self.id].name, "status": self.status, "route": self.route,
-                "criteria": self.criteria or [], "gaps": self.gaps or []}
+                "criteria": self.criteria or [], "gaps": self.gaps or [],
+                "missing": sorted(self.needs, key=order.__getitem__) if self.status == "undetermined" else []}
 
 
 def _status(t: Truth) -> str:
@@ -147,12 +149,12 @@ def _talent_months(p: Profile, need: int, mode: str, yrd_cap: int) -> _Months:
     return _Months(TRUE if have >= need else FALSE, have, yrd > 0)
 
 
-def _credential_truth(p: Profile, cred: dict, degree_mode: str | None) -> Truth:
-    kind = next(k for k in _CREDENTIAL_FIELD if k in cred)
-    level = _at_least(p, _CREDENTIAL_FIELD[kind], cred[kind])
-    if kind == "education" and degree_mode == "full_time_or_certified_overseas":
-        return _all(level, _any(_is(p, "full_time_degree"), _is(p, "overseas_degree_certified")))
-    return level
+def _credential_truth(p: Profile, field: str, level: str, strict_degree: bool) -> Truth:
+    """At least `level` in `field`; a strict degree must be full-time with the degree, or certified overseas."""
+    truth = _at_least(p, field, level)
+    if strict_degree:
+        return _all(truth, _any(_is(p, "full_time_degree"), _is(p, "overseas_degree_certified")))
+    return truth
 
 
 def _credential_label(cred: dict) -> tuple[str, str]:
@@ -160,34 +162,31 @@ def _credential_label(cred: dict) -> tuple[str, str]:
     return kind, enum_label(_CREDENTIAL_FIELD[kind], cred[kind])
 
 
-def _talent_route(p: Profile, pol: Policy, rs: RuleSet, rid: str, spec: Value, retired: Truth
-                  ) -> tuple[Truth, list[dict], list[dict]]:
-    """One route: its truth, its criteria and the gaps that would open it."""
-    route, texts = spec.value, pol.channels["talent"].texts
-    name = route["name"]
-    yrd_cap = rs.get("talent", "effective_months_yrd_cap").value
-    requires = [(f, _is(p, f)) for f in route.get("requires", [])]
-    creds = [(c, _credential_truth(p, c, route.get("degree_mode"))) for c in route["credentials"]]
-    tiers = route.get("tiers") or [{}]
-    combos = []  # (credential truth, condition truth, tier, months info, cap)
-    for cred, cred_t in creds:
-        for tier in tiers:
-            cap = _min_cap(cred.get("age_cap"), tier.get("age_cap"))
-            parts = [_age_at_most(p, cap)]
-            months = None
-            if "months" in tier:
-                months = _talent_months(p, tier["months"], route["months"], yrd_cap)
-                parts.append(months.truth)
-            if "shortage" in tier:
-                parts.append(_is(p, "skill_in_shortage_catalogue", tier["shortage"]))
-            combos.append((cred_t, _all(*parts), tier, months, cap))
-    truth = _all(retired, *(t for _, t in requires), _any(*(_all(c, cond) for c, cond, *_ in combos)))
+@dataclass
+class _Route:
+    """The parts of a route that do not depend on the person, worked out once per rule value."""
 
-    extra = {"route": rid, "route_name": name}
-    criteria = [_criterion(f"talent_{rid}_{f}", texts["requires"][f], t, spec, **extra) for f, t in requires]
-    cred_truth = _any(*(t for _, t in creds))
+    spec: Value
+    creds: list[tuple[str, str, bool]]  # (profile field, lowest level, degree mode applies)
+    combos: list[tuple[int, dict, int | None]]  # (credential index, tier, age cap)
+    cred_text: str
+    cond_texts: dict
+    ids: dict[str, str]
+
+
+_ROUTES: dict[int, _Route] = {}
+
+
+def _compiled(rid: str, spec: Value, texts: dict) -> _Route:
+    cached = _ROUTES.get(id(spec))
+    if cached is not None and cached.spec is spec:
+        return cached
+    route = spec.value
+    creds = route["credentials"]
+    tiers = route.get("tiers") or [{}]
+    combos = [(i, tier, _min_cap(c.get("age_cap"), tier.get("age_cap"))) for i, c in enumerate(creds) for tier in tiers]
     lowest: dict[str, dict] = {}  # per kind, the lowest qualifying level: "本科及以上" covers 硕士 and 博士
-    for cred, _ in creds:
+    for cred in creds:
         kind = next(k for k in _CREDENTIAL_FIELD if k in cred)
         ranks = _RANKS[_CREDENTIAL_FIELD[kind]]
         if kind not in lowest or ranks[cred[kind]] < ranks[lowest[kind][kind]]:
@@ -195,18 +194,62 @@ def _talent_route(p: Profile, pol: Policy, rs: RuleSet, rid: str, spec: Value, r
     options = "、".join(texts["credential_option"][k].format(label=label)
                        for k, label in (_credential_label(c) for c in lowest.values()))
     cred_text = texts["credential"].format(options=options) + texts["degree_mode"].get(route.get("degree_mode"), "")
-    have = "，".join(enum_label(_CREDENTIAL_FIELD[k], getattr(p, _CREDENTIAL_FIELD[k]))
-                    for k in _CREDENTIAL_FIELD if getattr(p, _CREDENTIAL_FIELD[k]) is not None)
-    criteria.append(_criterion(f"talent_{rid}_credential", cred_text, cred_truth, spec,
-                               texts["detail"]["credential"].format(have=have) if have else "", **extra))
-    # The age/insurance criterion speaks of the combinations the person's credentials make possible.
-    for wanted in (True, None, False):
-        shown = [c for c in combos if c[0].value is wanted]
-        if shown:
-            break
-    cond_truth = _any(*(c[1] for c in shown))
+    strict = route.get("degree_mode") == "full_time_or_certified_overseas"
+    keys = [(_CREDENTIAL_FIELD[k], c[k], strict and k == "education") for c in creds for k in _CREDENTIAL_FIELD if k in c]
+    ids = {part: f"talent_{rid}_{part}" for part in [*route.get("requires", []), "credential", "conditions"]}
+    compiled = _ROUTES[id(spec)] = _Route(spec, keys, combos, cred_text, {}, ids)
+    return compiled
+
+
+def _talent_route(p: Profile, pol: Policy, rs: RuleSet, rid: str, spec: Value, retired: Truth, have: str,
+                  known_creds: dict) -> tuple[Truth, list[dict], list[dict]]:
+    """One route: its truth, its criteria and the gaps that would open it.
+
+    `have` describes the person's credentials; `known_creds` caches credential truths across routes."""
+    route, texts = spec.value, pol.channels["talent"].texts
+    compiled = _compiled(rid, spec, texts)
+    name = route["name"]
+    yrd_cap = rs.get("talent", "effective_months_yrd_cap").value
+    requires = [(f, _is(p, f)) for f in route.get("requires", [])]
+    cred_truths = []
+    for key in compiled.creds:
+        truth = known_creds.get(key)
+        if truth is None:
+            truth = known_creds[key] = _credential_truth(p, *key)
+        cred_truths.append(truth)
+    months_cache: dict[int, _Months] = {}
+    combos = []  # (credential truth, condition truth, tier, months info, cap, index)
+    for n, (i, tier, cap) in enumerate(compiled.combos):
+        if cred_truths[i].value is False:  # the route does not cover this credential: nothing else matters
+            continue
+        parts = [_age_at_most(p, cap)]
+        months = None
+        if "months" in tier:
+            months = months_cache.get(tier["months"])
+            if months is None:
+                months = months_cache[tier["months"]] = _talent_months(p, tier["months"], route["months"], yrd_cap)
+            parts.append(months.truth)
+        if "shortage" in tier:
+            parts.append(_is(p, "skill_in_shortage_catalogue", tier["shortage"]))
+        combos.append((cred_truths[i], _all(*parts), tier, months, cap, n))
+    truth = _all(retired, *(t for _, t in requires), _any(*(_all(c[0], c[1]) for c in combos)) if combos else FALSE)
+
+    extra = {"route": rid, "route_name": name}
+    criteria = [_criterion(compiled.ids[f], texts["requires"][f], t, spec, **extra)
+                for f, t in requires]
+    cred_truth = _any(*cred_truths)
+    criteria.append(_criterion(compiled.ids["credential"], compiled.cred_text, cred_truth, spec, have, **extra))
     if cred_truth.value is not False:  # age limits mean nothing to someone the route does not cover
-        criteria.append(_criterion(f"talent_{rid}_conditions", _conditions_text(texts, route, shown), cond_truth, spec,
+        # The age/insurance criterion speaks of the combinations the person's credentials make possible.
+        for wanted in (True, None):
+            shown = [c for c in combos if c[0].value is wanted]
+            if shown:
+                break
+        key = tuple(c[5] for c in shown)
+        text = compiled.cond_texts.get(key)
+        if text is None:
+            text = compiled.cond_texts[key] = _conditions_text(texts, route, shown)
+        criteria.append(_criterion(compiled.ids["conditions"], text, _any(*(c[1] for c in shown)), spec,
                                    _conditions_detail(p, texts, shown), _conditions_verified(spec, shown), **extra))
     return truth, criteria, _talent_gaps(p, texts, rid, name, retired, requires, combos)
 
@@ -216,7 +259,7 @@ def _conditions_text(texts: dict, route: dict, combos: list) -> str:
         caps = [c[4] for c in combos]
         return texts["no_age_cap"] if None in caps else texts["age_cap"].format(cap=max(caps))
     parts = []
-    for _, _, tier, _, cap in combos:
+    for _, _, tier, _, cap, _ in combos:
         bits = [texts["no_age_cap"] if cap is None else texts["age_cap"].format(cap=cap)]
         if "shortage" in tier:
             bits.insert(0, texts["shortage"][tier["shortage"]])
@@ -252,7 +295,7 @@ def _talent_gaps(p: Profile, texts: dict, rid: str, name: str, retired: Truth, r
     if retired.value is False:
         return []
     gaps = []
-    for cred_t, _, tier, months, cap in combos:
+    for cred_t, _, tier, months, cap, _ in combos:
         if cred_t.value is not True or _age_at_most(p, cap).value is not True:
             continue
         if "shortage" in tier and p.skill_in_shortage_catalogue is not tier["shortage"]:
@@ -273,11 +316,14 @@ def _talent(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
     retired_src = rs.get("talent", "not_retired")
     retired = _is(p, "retired", False)
     common = _criterion("talent_not_retired", texts["not_retired"], retired, retired_src)
-    routes = []
+    have = "，".join(enum_label(_CREDENTIAL_FIELD[k], getattr(p, _CREDENTIAL_FIELD[k]))
+                    for k in _CREDENTIAL_FIELD if getattr(p, _CREDENTIAL_FIELD[k]) is not None)
+    have = texts["detail"]["credential"].format(have=have) if have else ""
+    routes, known_creds = [], {}
     for rid in TALENT_ROUTES:
         spec = rs.get("talent", f"route_{rid}")
         if spec is not None:
-            routes.append((rid, *_talent_route(p, pol, rs, rid, spec, retired)))
+            routes.append((rid, *_talent_route(p, pol, rs, rid, spec, retired, have, known_creds)))
     for rid, truth, criteria, _ in routes:
         if truth.value is True:
             return ChannelResult("talent", "eligible", rid, [common, *criteria])
@@ -439,7 +485,7 @@ def _points_gaps(p: Profile, texts: dict, rs: RuleSet, h1: Truth, h2: Truth, h3:
     if h3.value is False:
         gaps.append(_gap("housing", p.housing, "rental_registered", texts["gap"]["legal_housing"]))
     gap = points["gap_points"]
-    if gap > 0:
+    if gap > 0 and p.social_insurance_months is not None:
         rule = rs.get("points", "social_insurance_points").value
         months = p.social_insurance_months or 0
         counted = months + (p.nanjing_social_insurance_months or 0)
@@ -586,15 +632,16 @@ def assess(p: Profile, pol: Policy | None = None) -> dict:
         _residence_permit(p, pol, rs),
     ]
     by_id = {r.id: r for r in results}
-    assert tuple(by_id) == CHANNEL_IDS
+    missing = _missing(results)
+    order = {f: i for i, f in enumerate(missing)}
     return {
         "as_of": p.as_of.isoformat(),
         "rules_version": pol.version,
         "area": {"name": area_name(p.target_area) if p.target_area else None, "type": kind},
-        "channels": [r.as_dict(pol) for r in results],
+        "channels": [r.as_dict(pol, order) for r in results],
         "points": by_id["points"].points,
         "recommended": [c for c in RECOMMENDATION_ORDER if by_id[c].status == "eligible"],
         "registration_options": _registration(p, pol, rs, by_id["talent"].status),
-        "missing": _missing(results),
+        "missing": missing,
         "disclaimer": pol.terms["disclaimer"],
     }

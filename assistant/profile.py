@@ -122,6 +122,8 @@ class ProfileError(ValueError):
 
 
 def _msg(key: str, **kw: Any) -> str:
+    if "field" in kw and "label" not in kw:
+        kw["label"] = field_label(kw["field"])
     return policy().messages["errors"][key].format(**kw)
 
 
@@ -193,7 +195,6 @@ def _convert(name: str, raw: Any, from_text: bool) -> Any:
     """Converts one raw value; raises ValueError with the Chinese message."""
     spec = FIELD_SPECS[name]
     kind = spec[0]
-    label = field_label(name)
     if kind in ("int", "number"):
         value = raw
         if from_text and isinstance(raw, str):
@@ -208,25 +209,25 @@ def _convert(name: str, raw: Any, from_text: bool) -> Any:
         if ok and kind == "number":
             ok = math.isfinite(value)
         if not ok or not spec[1] <= value <= spec[2]:
-            raise ValueError(_msg(kind, label=label, field=name, min=spec[1], max=spec[2], value=_show(raw)))
+            raise ValueError(_msg(kind, field=name, min=spec[1], max=spec[2], value=_show(raw)))
         return float(value) if kind == "number" else int(value)
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
         if from_text and isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
             return raw.strip().lower() in _TRUE
-        raise ValueError(_msg("bool", label=label, field=name, value=_show(raw)))
+        raise ValueError(_msg("bool", field=name, value=_show(raw)))
     if kind == "enum":
         value = normalize_enum(spec[1], raw) if isinstance(raw, str) else None
         if value is None:
-            raise ValueError(_msg("enum", label=label, field=name, values="、".join(enum_values(spec[1])),
+            raise ValueError(_msg("enum", field=name, values="、".join(enum_values(spec[1])),
                                   value=_show(raw)))
         return value
     if kind == "area":
         value = normalize_area(raw) if isinstance(raw, str) else None
         if value is None:
             names = "、".join(a["name"] for a in policy().terms["areas"].values())
-            raise ValueError(_msg("area", label=label, field=name, values=names, value=_show(raw)))
+            raise ValueError(_msg("area", field=name, values=names, value=_show(raw)))
         return value
     if kind == "date":
         try:
@@ -234,10 +235,10 @@ def _convert(name: str, raw: Any, from_text: bool) -> Any:
         except ValueError:
             day = None
         if day is None:
-            raise ValueError(_msg("date", label=label, field=name, value=_show(raw)))
+            raise ValueError(_msg("date", field=name, value=_show(raw)))
         earliest = policy().supported_from
         if day < earliest:
-            raise ValueError(_msg("date_too_early", label=label, field=name, earliest=earliest.isoformat(),
+            raise ValueError(_msg("date_too_early", field=name, earliest=earliest.isoformat(),
                                   value=_show(raw)))
         return day
     raise AssertionError(kind)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -45,11 +45,12 @@ class Value:
     document: str
     article: str
     effective_from: dt.date
+    source: dict = field(init=False, repr=False, compare=False)
 
-    @property
-    def source(self) -> dict:
-        return {"document": self.document, "article": self.article,
-                "effective_from": self.effective_from.isoformat()}
+    def __post_init__(self) -> None:
+        # Built once: assessments share this dict, so treat it as read-only.
+        object.__setattr__(self, "source", {"document": self.document, "article": self.article,
+                                            "effective_from": self.effective_from.isoformat()})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,127 @@
+"""Assessment -> plain Chinese for a resident or for hotline staff to read out.
+
+Everything said here is read from the assessment and the message templates; no rule is decided twice.
+"""
+from __future__ import annotations
+
+from .rules import policy
+
+_STATUS_ORDER = {"eligible": 0, "undetermined": 1, "not_eligible": 2, "not_applicable": 3}
+
+
+def _t(key: str) -> str:
+    return policy().messages["explain"][key]
+
+
+def _labels(fields: list[str]) -> str:
+    names = policy().terms["fields"]
+    return "、".join(names.get(f, f) for f in fields)
+
+
+def _channel_title(channel: dict) -> str:
+    """"人才落户（先落户后就业）": the channel with the name of the route that decided it, if any."""
+    names = [c["route_name"] for c in channel["criteria"] if c.get("route") == channel["route"] and "route_name" in c]
+    return _t("recommended_route").format(name=channel["name"], route=names[0]) if names else channel["name"]
+
+
+def _short_title(document: str) -> str:
+    return document.split("》")[0] + "》" if "》" in document else document
+
+
+def _criterion_line(c: dict) -> str:
+    src = c["source"]
+    return _t("criterion_line").format(text=c["text"], detail=f"（{c['detail']}）" if c.get("detail") else "",
+                                       document=_short_title(src["document"]), article=src["article"],
+                                       effective_from=src["effective_from"],
+                                       flag="" if c["verified"] else _t("unverified_flag"))
+
+
+def _reason(channel: dict, result: dict) -> str:
+    """One line on why a channel is not (yet) open."""
+    criteria = channel["criteria"]
+    if channel["id"] == "points" and result["points"] and channel["status"] == "undetermined" and \
+            not any(c["result"] == "unknown" for c in criteria if c["id"] != "points_score"):
+        p = result["points"]
+        return _t("reason_points").format(known=p["known"], line=p["line"], gap=p["gap_points"],
+                                          unscored="、".join(p["unscored_labels"][:3]))
+    not_met = [c for c in criteria if c["result"] == "not_met"]
+    if channel["status"] == "not_applicable" and criteria:
+        return _t("reason_text").format(text=criteria[0]["text"])
+    if channel["status"] == "not_eligible" and not_met:
+        return _t("reason_not_met").format(text=_closest(not_met)["text"])
+    if channel["id"] == "residence_permit" and channel["status"] == "eligible":
+        return _t("reason_permit")
+    if channel["status"] == "undetermined" and criteria and criteria[0]["id"] == "rules_not_encoded":
+        return _t("reason_text").format(text=criteria[0]["text"])
+    if channel.get("missing"):
+        return _t("reason_unknown").format(fields=_labels(channel["missing"][:4]))
+    return ""
+
+
+def _closest(not_met: list[dict]) -> dict:
+    """The unmet condition of the route that is nearest to passing (fewest unmet conditions)."""
+    by_route: dict = {}
+    for c in not_met:
+        by_route.setdefault(c.get("route"), []).append(c)
+    return min(by_route.values(), key=len)[0]
+
+
+def explain(result: dict) -> str:
+    """The full Chinese explanation: recommendation, why, why not the others, what would change it, next steps."""
+    channels = {c["id"]: c for c in result["channels"]}
+    area = result["area"]["name"] or _t("area_unknown")
+    lines = [_t("heading").format(as_of=result["as_of"], area=area), ""]
+    recommended = result["recommended"]
+    if recommended:
+        names = [_channel_title(channels[cid]) for cid in recommended]
+        lines.append(_t("recommended").format(channels="、".join(names)))
+        first = channels[recommended[0]]
+        lines.append(_t("why").format(name=first["name"]))
+        lines += [_criterion_line(c) for c in first["criteria"]]
+    else:
+        lines.append(_t("none_eligible"))
+        if channels["residence_permit"]["status"] == "eligible":
+            lines.append(_t("permit_first"))
+    lines += ["", _t("others")]
+    for c in sorted((c for c in result["channels"] if c["id"] not in recommended[:1]),
+                    key=lambda c: _STATUS_ORDER[c["status"]]):
+        lines.append(_t("other_line").format(name=c["name"], status=_t("statuses")[c["status"]],
+                                             reason=_reason(c, result)))
+    p = result["points"]
+    if p is not None and channels["points"]["status"] != "not_applicable":
+        items = "，".join(f"{i['label']}{i['points']}分" + ("*" if not i["verified"] else "") for i in p["items"])
+        lines.append(_t("points_line").format(known=p["known"], line=p["line"], items=items or "无",
+                                              unscored="、".join(p["unscored_labels"])))
+    gaps = [g for c in result["channels"] if c["status"] != "eligible" for g in c["gaps"]]
+    if gaps:
+        lines += ["", _t("changes")] + [_t("change_line").format(text=g["text"]) for g in _unique(gaps)]
+    if result["registration_options"]:
+        texts = policy().channels["registration"].texts
+        lines += ["", _t("registration")] + [_t("registration_line").format(text=texts[o])
+                                              for o in result["registration_options"]]
+    if result["missing"]:
+        lines += ["", _t("missing").format(fields=_labels(result["missing"][:5]))]
+    steps = recommended or (["residence_permit"] if channels["residence_permit"]["status"] == "eligible" else [])
+    if steps:
+        lines += ["", _t("next")] + [_t("next_line").format(text=_t("next_steps")[cid]) for cid in steps]
+    if "county_open" in recommended:
+        lines.append(_t("county_note"))
+    if _relies_on_unverified(result):
+        lines += ["", _t("unverified")]
+    lines += ["", result["disclaimer"]]
+    return "\n".join(lines)
+
+
+def _unique(gaps: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for g in gaps:
+        if g["text"] not in seen:
+            seen.add(g["text"])
+            out.append(g)
+    return out
+
+
+def _relies_on_unverified(result: dict) -> bool:
+    shown = [c for c in result["channels"] if c["status"] in ("eligible", "undetermined")]
+    return any(not cr["verified"] for c in shown for cr in c["criteria"]) or bool(
+        result["points"] and any(not i["verified"] for i in result["points"]["items"]))

@@ -1,0 +1,67 @@
+"""Runs the case tables in tests/cases/*.yml: profile in, expected assessment facts out.
+
+Each case: name, as_of, input (a profile), output with any of: statuses (channel -> status), talent_route,
+family_route, points (null, or known/line/gap_points), recommended, registration_options,
+missing_includes, missing_excludes, missing_first, gaps_include (channel, field, have, need),
+unverified (channels with at least one verified: false criterion), verified (channels with none).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.engine import assess
+from assistant.profile import parse_profile
+
+CASES_DIR = Path(__file__).parent / "cases"
+OUTPUT_KEYS = {"statuses", "talent_route", "family_route", "points", "recommended", "registration_options",
+               "missing_includes", "missing_excludes", "missing_first", "gaps_include", "unverified", "verified"}
+
+
+def _cases():
+    for path in sorted(CASES_DIR.glob("*.yml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")):
+            yield pytest.param(case, id=f"{path.stem}: {case['name']}")
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_case(case):
+    assert set(case["output"]) <= OUTPUT_KEYS, f"unknown output keys {set(case['output']) - OUTPUT_KEYS}"
+    profile = dict(case["input"], as_of=str(case["as_of"]))
+    result = assess(parse_profile(profile))
+    out = case["output"]
+    channels = {c["id"]: c for c in result["channels"]}
+    for cid, status in out.get("statuses", {}).items():
+        assert channels[cid]["status"] == status, f"{cid}: {channels[cid]['status']} != {status}"
+    if "talent_route" in out:
+        assert channels["talent"]["route"] == out["talent_route"]
+    if "family_route" in out:
+        assert channels["family"]["route"] == out["family_route"]
+    if "points" in out:
+        if out["points"] is None:
+            assert result["points"] is None
+        else:
+            got = {k: result["points"][k] for k in out["points"]}
+            assert got == out["points"]
+    for key in ("recommended", "registration_options"):
+        if key in out:
+            assert result[key] == out[key]
+    for f in out.get("missing_includes", []):
+        assert f in result["missing"], f"{f} not in missing {result['missing']}"
+    for f in out.get("missing_excludes", []):
+        assert f not in result["missing"], f"{f} in missing {result['missing']}"
+    if "missing_first" in out:
+        assert result["missing"][:1] == [out["missing_first"]], result["missing"]
+    for want in out.get("gaps_include", []):
+        gaps = channels[want["channel"]]["gaps"]
+        match = [g for g in gaps if g["field"] == want["field"]]
+        assert match, f"no gap on {want['field']} in {want['channel']}: {gaps}"
+        for k in ("have", "need"):
+            if k in want:
+                assert match[0][k] == want[k], f"{want['field']} {k}: {match[0][k]} != {want[k]}"
+    for cid in out.get("unverified", []):
+        assert any(not c["verified"] for c in channels[cid]["criteria"]), f"{cid} shows no unverified criterion"
+    for cid in out.get("verified", []):
+        assert all(c["verified"] for c in channels[cid]["criteria"]), f"{cid} shows an unverified criterion"

@@ -1,0 +1,108 @@
+"""Lints the rule data: every value has a date, a source and a verified flag; unknown keys are errors; every
+rule RULES.md marks [unverified] carries verified: false."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.rules import MESSAGES_FILE, POLICY_DIR, PolicyError, load_policy, policy
+
+
+def test_the_project_rule_data_loads():
+    pol = load_policy()
+    assert set(pol.channels) >= {"talent", "points", "county_open", "family", "suzhou_graduate", "residence_permit"}
+    for channel in pol.channels.values():
+        for param in channel.parameters.values():
+            assert param.dates, param.name
+            for value in param.values:
+                assert value.document and value.article and isinstance(value.verified, bool)
+
+
+def _broken_copy(tmp_path: Path, file: str, mutate) -> Path:
+    target = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, target)
+    data = yaml.safe_load((target / file).read_text(encoding="utf-8"))
+    mutate(data)
+    (target / file).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+def _line(data):
+    return data["parameters"]["line"]["values"]
+
+
+MUTATIONS = [
+    ("points.yml", lambda d: _line(d)[dt.date(2023, 4, 1)].update(typo=1), "unknown key(s) typo"),
+    ("points.yml", lambda d: _line(d)[dt.date(2023, 4, 1)].pop("document"), "missing key(s) document"),
+    ("points.yml", lambda d: _line(d)[dt.date(2023, 4, 1)].pop("verified"), "missing key(s) verified"),
+    ("points.yml", lambda d: _line(d)[dt.date(2023, 4, 1)].update(document="nowhere"), "unknown document 'nowhere'"),
+    ("points.yml", lambda d: _line(d)[dt.date(2023, 4, 1)].update(verified="yes"), "verified must be true or false"),
+    ("points.yml", lambda d: _line(d)[dt.date(2023, 4, 1)].update(article=""), "article must name the clause"),
+    ("points.yml", lambda d: _line(d).update({"soon": _line(d)[dt.date(2023, 4, 1)]}), "must be a date"),
+    ("points.yml", lambda d: d["parameters"]["line"].update(values={}), "non-empty mapping"),
+    ("points.yml", lambda d: d["parameters"]["line"].update(scope="all"), "unknown key(s) scope"),
+    ("points.yml", lambda d: d.update(extra=1), "unknown key(s) extra"),
+    ("family.yml", lambda d: d.update(channel="talent"), "channel must be 'family'"),
+    ("talent.yml", lambda d: d["parameters"]["route_A"]["values"][dt.date(2024, 1, 1)]["value"].update(age=3),
+     "unknown key(s) age"),
+    ("talent.yml", lambda d: d["parameters"]["route_A"]["values"][dt.date(2024, 1, 1)]["value"]["credentials"]
+     .append({"education": "phd"}), "unknown education 'phd'"),
+    ("terms.yml", lambda d: d.update(colours=[]), "unknown key(s) colours"),
+]
+
+
+@pytest.mark.parametrize("file,mutate,message", MUTATIONS, ids=[m[2] for m in MUTATIONS])
+def test_malformed_rule_data_is_rejected_with_the_place_named(tmp_path, file, mutate, message):
+    broken = _broken_copy(tmp_path, file, mutate)
+    with pytest.raises(PolicyError) as err:
+        load_policy(broken, MESSAGES_FILE)
+    assert message in str(err.value)
+    assert file in str(err.value)
+
+
+def test_a_stray_policy_file_is_rejected(tmp_path):
+    target = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, target)
+    (target / "housing.yml").write_text("parameters: {}\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match="expected exactly the files"):
+        load_policy(target, MESSAGES_FILE)
+
+
+# Every rule RULES.md marks [unverified] (or "not found"), as (channel, parameter, date it takes effect).
+UNVERIFIED = [
+    ("talent", "route_B1", "2024-01-01"),            # §1b B1 carried over from 2020
+    ("talent", "effective_months_yrd_cap", "2024-01-01"),  # §1b exact counting rule unverified
+    ("points", "title_as_skill", "2023-04-01"),      # §2 titles mapping
+    ("points", "age_points_over_limit", "2023-04-01"),  # §2 over-40 value
+    ("points", "social_insurance_points", "2023-04-01"),  # §2 2016 value carried over
+    ("points", "unscored_items", "2023-04-01"),
+    ("points", "dishonest_deduction", "2023-04-01"),
+    ("county_open", "scheme", "2023-04-01"),         # §3 local texts not found
+    ("county_open", "legal_housing", "2023-04-01"),
+    ("suzhou_graduate", "scheme", "2023-04-01"),     # §5 further conditions not found
+    ("residence_permit", "endorsement_late_days", "2021-01-01"),  # §6 签注 restart
+]
+
+
+@pytest.mark.parametrize("channel,name,day", UNVERIFIED)
+def test_unverified_rules_carry_their_flag(channel, name, day):
+    value = policy().channels[channel].parameters[name].at(dt.date.fromisoformat(day))
+    assert value is not None and value.verified is False
+
+
+def test_route_d_non_shortage_tier_is_unverified():
+    route = policy().channels["talent"].parameters["route_D"].at(dt.date(2024, 1, 1)).value
+    tiers = {t["shortage"]: t for t in route["tiers"]}
+    assert tiers[False].get("verified") is False and tiers[True].get("verified", True) is True
+
+
+def test_values_change_only_on_their_dates():
+    line = policy().channels["points"].parameters["line"]
+    assert line.at(dt.date(2023, 3, 31)) is None
+    assert line.at(dt.date(2023, 4, 1)).value == 400
+    b2 = policy().channels["talent"].parameters["route_B2"]
+    assert b2.at(dt.date(2023, 12, 31)) is not None and b2.at(dt.date(2024, 1, 1)) is None
