@@ -15,6 +15,8 @@ from .profile import PROFILE_FIELDS, Profile, area_name, area_type, enum_label
 from .rules import Policy, RuleSet, Value, policy
 
 RECOMMENDATION_ORDER = ("suzhou_graduate", "family", "talent", "county_open", "points")
+# Which channel's questions come first when two need as many answers: the ones most residents use.
+QUESTION_ORDER = ("talent", "county_open", "suzhou_graduate", "family", "points")
 TALENT_ROUTES = ("A", "B1", "B2", "C", "D")
 FAMILY_ROUTES = ("spouse", "child", "parent", "elderly_80")
 _RANKS = {name: {v: i for i, v in enumerate(values)} for name, values in {
@@ -29,38 +31,50 @@ _NO_NEEDS: frozenset[str] = frozenset()
 # --- three-valued logic ---------------------------------------------------------------------------------
 
 class Truth(NamedTuple):
+    """True, False or None (unknown). An unknown truth carries the unknown fields it hangs on (`needs`)
+    and the smallest set of them that, answered right, would make it true (`path`)."""
+
     value: bool | None
     needs: frozenset[str] = _NO_NEEDS
+    path: frozenset[str] = _NO_NEEDS
 
 
 TRUE = Truth(True)
 FALSE = Truth(False)
 
 
+def _unknown(*fields: str) -> Truth:
+    f = frozenset(fields)
+    return Truth(None, f, f)
+
+
 def _all(*parts: Truth) -> Truth:
-    needs = None
+    needs = path = None
     for part in parts:
         if part.value is False:
             return FALSE
         if part.value is None:
             needs = part.needs if needs is None else needs | part.needs
-    return TRUE if needs is None else Truth(None, needs)
+            path = part.path if path is None else path | part.path
+    return TRUE if needs is None else Truth(None, needs, path)
 
 
 def _any(*parts: Truth) -> Truth:
-    needs = None
+    needs = path = None
     for part in parts:
         if part.value is True:
             return TRUE
         if part.value is None:
             needs = part.needs if needs is None else needs | part.needs
-    return FALSE if needs is None else Truth(None, needs)
+            if path is None or len(part.path) < len(path):
+                path = part.path
+    return FALSE if needs is None else Truth(None, needs, path)
 
 
 def _fact(p: Profile, name: str, test) -> Truth:
     value = getattr(p, name)
     if value is None:
-        return Truth(None, frozenset((name,)))
+        return _unknown(name)
     return TRUE if test(value) else FALSE
 
 
@@ -108,6 +122,7 @@ class ChannelResult:
     gaps: list | None = None
     needs: frozenset[str] = _NO_NEEDS
     points: dict | None = None
+    path: frozenset[str] | None = None  # fewest unknown fields that could make it eligible; None if none can
 
     def as_dict(self, pol: Policy, order: dict[str, int]) -> dict:
         return {"id": self.id, "name": pol.channels[self.id].name, "status": self.status, "route": self.route,
@@ -120,7 +135,8 @@ def _status(t: Truth) -> str:
 
 
 def _not_encoded(cid: str, scheme: Value, text: str) -> ChannelResult:
-    return ChannelResult(cid, "undetermined", criteria=[_criterion("rules_not_encoded", text, Truth(None), scheme)])
+    return ChannelResult(cid, "undetermined", criteria=[_criterion("rules_not_encoded", text, Truth(None), scheme)],
+                         path=None)
 
 
 # --- 人才落户 -------------------------------------------------------------------------------------------
@@ -139,12 +155,12 @@ def _talent_months(p: Profile, need: int, mode: str, yrd_cap: int) -> _Months:
         return _Months(_fact(p, cons_field, lambda m: m >= need), cons, False)
     if cons is None:
         needs = {cons_field} | ({yrd_field} if yrd is None else set())
-        return _Months(Truth(None, frozenset(needs)), None, False)
+        return _Months(Truth(None, frozenset(needs), frozenset((cons_field,))), None, False)
     if cons >= need:
         return _Months(TRUE, cons + min(yrd or 0, yrd_cap), False)
     if yrd is None:
         unknown = cons + yrd_cap >= need
-        return _Months(Truth(None, frozenset((yrd_field,))) if unknown else FALSE, cons, unknown)
+        return _Months(_unknown(yrd_field) if unknown else FALSE, cons, unknown)
     have = cons + min(yrd, yrd_cap)
     return _Months(TRUE if have >= need else FALSE, have, yrd > 0)
 
@@ -330,7 +346,7 @@ def _talent(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
     criteria = [common] + [c for _, _, cs, _ in routes for c in cs]
     gaps = _dedupe_gaps(g for *_, gs in routes for g in gs)
     overall = _any(*(t for _, t, _, _ in routes))
-    return ChannelResult("talent", _status(overall), None, criteria, gaps, overall.needs)
+    return ChannelResult("talent", _status(overall), None, criteria, gaps, overall.needs, path=overall.path)
 
 
 def _dedupe_gaps(gaps: Iterable[dict]) -> list[dict]:
@@ -429,7 +445,7 @@ def _points(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) -> Chan
                              criteria=[_criterion("points_urban_only", texts["county"], FALSE, county_scope)])
     get = lambda name: rs.get("points", name)  # noqa: E731
     need_months = get("residence_permit_months").value
-    area = Truth(None, frozenset(("target_area",))) if area_kind is None else TRUE
+    area = _unknown("target_area") if area_kind is None else TRUE
     h1 = _all(_is(p, "residence_permit", "urban"), _fact(p, "residence_months", lambda m: m >= need_months))
     h2 = _is(p, "social_insurance_active")
     housing_types = get("legal_housing").value
@@ -452,7 +468,8 @@ def _points(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) -> Chan
     line, known = points["line"], points["known"]
     score_ok = Truth(True if known >= line else None)
     criteria.append(_criterion("points_score", texts["score"].format(line=line), score_ok, get("line"),
-                               texts["detail"]["score"].format(known=known, line=line)))
+                               texts["detail"]["score"].format(known=known, line=line),
+                               get("line").verified and all(i["verified"] for i in points["items"])))
     deductions = _all(_is(p, "dishonest_debtor", False), _fact(p, "sentence_months", lambda m: True))
     if known >= line:
         criteria.append(_criterion("points_dishonest", texts["dishonest"], _is(p, "dishonest_debtor", False),
@@ -466,7 +483,10 @@ def _points(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) -> Chan
     needs = hard.needs | area.needs
     needs |= (deductions.needs - {"dishonest_debtor"} if p.dishonest_debtor else deductions.needs) \
         if known >= line else score_unknown
-    return ChannelResult("points", "undetermined", criteria=criteria, gaps=gaps, needs=needs, points=points)
+    path = None if p.dishonest_debtor else hard.path | area.path | deductions.needs | (
+        score_unknown if known < line else _NO_NEEDS)
+    return ChannelResult("points", "undetermined", criteria=criteria, gaps=gaps, needs=needs, points=points,
+                         path=path)
 
 
 def _points_gaps(p: Profile, texts: dict, rs: RuleSet, h1: Truth, h2: Truth, h3: Truth, points: dict
@@ -515,11 +535,13 @@ def _county_open(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) ->
     criteria = [_criterion("county_housing", texts["legal_housing"].format(area=area_label), h, housing,
                            texts["note"])]
     if area_kind is None:
-        return ChannelResult("county_open", "undetermined", criteria=criteria, needs=h.needs | {"target_area"})
+        return ChannelResult("county_open", "undetermined", criteria=criteria, needs=h.needs | {"target_area"},
+                             path=h.path | {"target_area"} if h.value is not False else None)
     if h.value is True:
         return ChannelResult("county_open", "eligible", criteria=criteria)
     gaps = [_gap("housing", p.housing, "rental_registered", texts["gap"]["legal_housing"])] if h.value is False else []
-    return ChannelResult("county_open", "undetermined", criteria=criteria, gaps=gaps, needs=h.needs)
+    return ChannelResult("county_open", "undetermined", criteria=criteria, gaps=gaps, needs=h.needs,
+                         path=h.path if h.value is None else None)
 
 
 # --- 投靠落户 -------------------------------------------------------------------------------------------
@@ -548,7 +570,7 @@ def _family(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
         if truths[r].value is True:
             return ChannelResult("family", "eligible", r, [c for c in criteria if c["route"] == r])
     overall = _any(*truths.values())
-    return ChannelResult("family", _status(overall), None, criteria, needs=overall.needs)
+    return ChannelResult("family", _status(overall), None, criteria, needs=overall.needs, path=overall.path)
 
 
 # --- 本市院校毕业生 / 居住证 ------------------------------------------------------------------------------
@@ -560,7 +582,8 @@ def _suzhou_graduate(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
         return _not_encoded("suzhou_graduate", scheme, texts["not_encoded"])
     t = _is(p, "suzhou_college_graduate")
     return ChannelResult("suzhou_graduate", _status(t), "direct" if t.value else None,
-                         [_criterion("graduate_suzhou_college", texts["criterion"], t, scheme)], needs=t.needs)
+                         [_criterion("graduate_suzhou_college", texts["criterion"], t, scheme)], needs=t.needs,
+                         path=t.path)
 
 
 def _residence_permit(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
@@ -606,16 +629,40 @@ def _registration(p: Profile, pol: Policy, rs: RuleSet, talent_status: str) -> l
     return sorted(options, key=order.index)
 
 
+def _evaluate(p: Profile, pol: Policy, rs: RuleSet, only: Iterable[str] | None = None) -> list[ChannelResult]:
+    kind = area_type(p.target_area)
+    channels = {
+        "talent": lambda: _talent(p, pol, rs),
+        "points": lambda: _points(p, pol, rs, kind),
+        "county_open": lambda: _county_open(p, pol, rs, kind),
+        "family": lambda: _family(p, pol, rs),
+        "suzhou_graduate": lambda: _suzhou_graduate(p, pol, rs),
+        "residence_permit": lambda: _residence_permit(p, pol, rs),
+    }
+    return [channels[c]() for c in (only or channels)]
+
+
 def _missing(results: list[ChannelResult]) -> list[str]:
-    """Unknown fields that could change a status. A field that is one of few blockers of a channel
-    weighs more than one of many; ties keep the contract's field order."""
+    """Unknown fields that could change a status, most useful first.
+
+    First the fields on the shortest way to opening a settlement channel (the channel that needs the
+    fewest answers, earlier in the recommendation order on a tie): if they come out right, the interview
+    is over; if not, that way is closed. Then the other fields, a field that is one of few blockers of a
+    channel before one of many. Ties keep the contract's field order."""
     weight: dict[str, float] = {}
     for r in results:
         if r.status == "undetermined" and r.needs:
             for f in r.needs:
                 weight[f] = weight.get(f, 0.0) + 1.0 / len(r.needs)
-    order = {f: i for i, f in enumerate(PROFILE_FIELDS)}
-    return sorted(weight, key=lambda f: (-round(weight[f], 9), order[f]))
+    by_id = {r.id: r for r in results}
+    ways = [(len(r.path), i, r.path) for i, r in enumerate(by_id[c] for c in QUESTION_ORDER)
+            if r.status == "undetermined" and r.path]
+    first = min(ways)[2] if ways else _NO_NEEDS
+    # The area decides which channels exist at all (市区 points or 县级市 open settlement): always first.
+    return sorted(weight, key=lambda f: (f != "target_area", f not in first, -round(weight[f], 9), _FIELD_ORDER[f]))
+
+
+_FIELD_ORDER = {f: i for i, f in enumerate(PROFILE_FIELDS)}
 
 
 def assess(p: Profile, pol: Policy | None = None) -> dict:
@@ -623,14 +670,7 @@ def assess(p: Profile, pol: Policy | None = None) -> dict:
     pol = pol or policy()
     rs = pol.rules_on(p.as_of)
     kind = area_type(p.target_area)
-    results = [
-        _talent(p, pol, rs),
-        _points(p, pol, rs, kind),
-        _county_open(p, pol, rs, kind),
-        _family(p, pol, rs),
-        _suzhou_graduate(p, pol, rs),
-        _residence_permit(p, pol, rs),
-    ]
+    results = _evaluate(p, pol, rs)
     by_id = {r.id: r for r in results}
     missing = _missing(results)
     order = {f: i for i, f in enumerate(missing)}
