@@ -13,12 +13,25 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYTHONPATH := $(CURDIR)
+# In CI, warnings only: this also turns off Rasa's per-epoch progress bars.
+export LOG_LEVEL ?= $(if $(CI),WARNING,INFO)
+RASA := $(VENV)/bin/rasa
+MODEL := models/assistant.tar.gz
+# Everything a trained model depends on. The jieba dictionary and our components are not seen by Rasa's
+# training cache, so a change to any of them retrains with --force.
+MODEL_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -type f 2>/dev/null) \
+	$(wildcard assistant/nlu/*.py) assistant/facts.py assistant/facts.yml assistant/gazetteer.py \
+	assistant/parsing.py assistant/policy/terms.yml
 # pip complains about every missing local index folder this machine's config names; drop those lines only.
 PIP_FILTER := grep -v "^WARNING: Location 'file:" || true
 
-.PHONY: help setup test test-engine lint bench-engine lock clean
+.PHONY: help setup test lint bench-engine lock clean train run shell validate
 
 help:
+	@echo "make run           set up, train if needed, start the assistant (REST) on localhost"
+	@echo "make shell         chat with the assistant in this terminal"
+	@echo "make train         train the model (when data or config changed)"
 	@echo "make setup         create .venv (Python 3.10) and install the pinned packages"
 	@echo "make test          set up what is missing, then run all tests"
 	@echo "make bench-engine  print the engine's throughput (profiles per second)"
@@ -39,6 +52,23 @@ $(STAMP): requirements.in requirements.lock scripts/find-python.sh
 test: setup
 	@echo "==> policy data, engine, command line"
 	@$(PY) -m pytest
+
+train: $(MODEL)
+
+$(MODEL): $(STAMP) $(MODEL_INPUTS)
+	@echo "==> training the model (about 2 minutes on 2 cores)"
+	@$(RASA) train --domain domain --data data --config config.yml --out models \
+	  --fixed-model-name assistant --force $(if $(CI),--quiet,)
+	@touch $(MODEL)
+
+validate: setup
+	@$(RASA) data validate --domain domain --data data --config config.yml --quiet
+
+run: $(MODEL)
+	@scripts/run.sh
+
+shell: $(MODEL)
+	@scripts/run.sh --shell
 
 lint: setup
 	@$(PY) -m pytest -q tests/test_policy_data.py

@@ -125,3 +125,81 @@ def _relies_on_unverified(result: dict) -> bool:
     shown = [c for c in result["channels"] if c["status"] in ("eligible", "undetermined")]
     return any(not cr["verified"] for c in shown for cr in c["criteria"]) or bool(
         result["points"] and any(not i["verified"] for i in result["points"]["items"]))
+
+
+def _f(key: str) -> str:
+    return policy().messages["followups"][key]
+
+
+def _criterion_short(c: dict) -> str:
+    src = c["source"]
+    return _f("criterion").format(text=c["text"], detail=f"（{c['detail']}）" if c.get("detail") else "",
+                                  document=_short_title(src["document"]), article=src["article"],
+                                  flag="" if c["verified"] else _t("unverified_flag"))
+
+
+def explain_channel(result: dict, channel_id: str) -> str:
+    """Why one channel has its status: the unmet and unknown conditions, what would close the gaps."""
+    c = next(ch for ch in result["channels"] if ch["id"] == channel_id)
+    lines = [_f("channel_heading").format(name=_channel_title(c), status=_t("statuses")[c["status"]])]
+    groups = [("met", "met")] if c["status"] in ("eligible", "not_applicable") else \
+        [("not_met", "not_met"), ("unknown", "unknown")]
+    for key, wanted in groups:
+        shown = [cr for cr in c["criteria"] if cr["result"] == wanted or c["status"] == "not_applicable"]
+        if shown:
+            lines += [_f(key)] + [_criterion_short(cr) for cr in _unique_texts(shown)]
+    if c["gaps"]:
+        lines += [_f("gaps")] + [_f("gap").format(text=g["text"]) for g in c["gaps"]]
+    if c.get("missing"):
+        lines.append(_f("missing").format(fields=_labels(c["missing"][:5])))
+    if channel_id == "points" and result["points"] is not None:
+        lines.append(explain_points(result))
+    return "\n".join(lines)
+
+
+def _unique_texts(criteria: list[dict]) -> list[dict]:
+    seen, out = set(), []
+    for c in criteria:
+        if c["text"] not in seen:
+            seen.add(c["text"])
+            out.append(c)
+    return out
+
+
+def explain_points(result: dict) -> str:
+    """The known points against the line, item by item, and what is not counted."""
+    p = result["points"]
+    if p is None:
+        if result["area"]["type"] == "county":
+            return _f("points_none_county").format(area=result["area"]["name"])
+        return _f("points_none_date")
+    head = _f("points_enough" if p["gap_points"] == 0 else "points").format(known=p["known"], line=p["line"],
+                                                                           gap=p["gap_points"])
+    items = "，".join(f"{i['label']}{i['points']}分" + ("*" if not i["verified"] else "") for i in p["items"])
+    lines = [head, _f("points_items").format(items=items or "无"),
+             _f("points_unscored").format(unscored="、".join(p["unscored_labels"]))]
+    if any(not i["verified"] for i in p["items"]):
+        lines.append(_f("points_unverified"))
+    gaps = [g for c in result["channels"] if c["id"] == "points" for g in c["gaps"] if g["field"] in
+            ("social_insurance_months", "points")]
+    lines += [g["text"] for g in gaps]
+    return "\n".join(lines)
+
+
+def explain_change(before: dict, after: dict, changes: str) -> str:
+    """What a hypothetical change would do to each channel and to the points."""
+    lines = [_f("change_heading").format(changes=changes)]
+    old = {c["id"]: c for c in before["channels"]}
+    for c in after["channels"]:
+        if c["status"] != old[c["id"]]["status"]:
+            lines.append(_f("change_line").format(name=c["name"], before=_t("statuses")[old[c["id"]]["status"]],
+                                                  after=_t("statuses")[c["status"]]))
+    if before["points"] and after["points"] and before["points"]["known"] != after["points"]["known"]:
+        lines.append(_f("points_change").format(before=before["points"]["known"], after=after["points"]["known"],
+                                                line=after["points"]["line"]))
+    if len(lines) == 1:
+        lines.append(_f("no_change"))
+        gaps = [g for c in after["channels"] if c["status"] != "eligible" for g in c["gaps"]]
+        lines += [_f("gap").format(text=g["text"]) for g in _unique(gaps)[:3]]
+    lines.append(_f("hypothetical"))
+    return "\n".join(lines)

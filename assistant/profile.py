@@ -244,6 +244,15 @@ def _convert(name: str, raw: Any, from_text: bool) -> Any:
     raise AssertionError(kind)
 
 
+def convert_field(name: str, raw: Any) -> Any:
+    """One field's value from a typed or extracted value ("28", "本科", True); ValueError with the Chinese
+    message when it is not acceptable. as_of is not a fact about the person and is not accepted here."""
+    if name not in FIELD_SPECS or name == "as_of":
+        raise ValueError(_msg("unknown_field", field=name, fields=", ".join(FIELDS)))
+    value = _convert(name, raw, True)
+    return area_name(value) if FIELD_SPECS[name][0] == "area" else value
+
+
 def parse_profile(data: Any, *, as_of: str | None = None, today: Callable[[], dt.date] = dt.date.today,
                   from_text: bool = False) -> Profile:
     """Validates a profile mapping (JSON object or CSV row) into a Profile.

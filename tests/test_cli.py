@@ -62,7 +62,7 @@ BAD = [
     ({"age": "28"}, "age", "整数"),
     ({"social_insurance_months": -3}, "social_insurance_months", "0到1200"),
     ({"target_area": "上海"}, "target_area", "姑苏区"),
-    ({"education": "phd"}, "education", "bachelor"),
+    ({"education": "幼儿园"}, "education", "bachelor"),
     ({"married": "yes"}, "married", "true 或 false"),
     ({"as_of": "2020-12-31"}, "as_of", "2021-01-01"),
     ({"as_of": "明天"}, "as_of", "YYYY-MM-DD"),

@@ -1,0 +1,1 @@
+"""rasa-sdk actions (thin adapters over assistant/). Run with `rasa run actions`."""

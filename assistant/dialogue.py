@@ -1,0 +1,227 @@
+"""The interview, independent of Rasa: what a message says, which question comes next, when to answer.
+
+The engine decides: the next question is the first field of the assessment's `missing` list that the
+resident has not skipped, and the interview stops as soon as a settlement channel is open (or, after
+"继续", when nothing unknown could change any status).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .engine import assess
+from .parsing import normalize, parse_age, parse_area_m2, parse_months, parse_number
+from .profile import (FIELD_SPECS, PROFILE_FIELDS, ProfileError, convert_field, enum_label,
+                      enum_values, field_label, normalize_area, normalize_enum, parse_profile)
+from .rules import policy
+
+MODE_DECIDE, MODE_FULL = "decide", "full"
+MONTH_FIELDS = {"social_insurance_months", "social_insurance_consecutive_months", "social_insurance_months_yrd_12m",
+                "nanjing_social_insurance_months", "residence_months", "sentence_months"}
+# Entities from explicit button payloads (no extractor) are trusted first, then the rule-based extractors,
+# then what DIET learned.
+_EXTRACTOR_RANK = {None: 0, "FactEntityExtractor": 1, "GazetteerEntityExtractor": 2}
+_PUNCT = re.compile(r"[\s，。！？、,.!?;；:：~～…\"'“”‘’（）()]+")
+_DATE = re.compile(r"(20\d\d)[-年/.](\d{1,2})[-月/.](\d{1,2})日?")
+_AS_OF_WORDS = ("规则", "政策", "评估", "按", "as_of", "日期")
+
+
+@dataclass
+class Reading:
+    """What one message says about the profile."""
+
+    facts: dict[str, Any] = field(default_factory=dict)     # field -> validated contract value
+    errors: list[str] = field(default_factory=list)         # Chinese messages for values out of range
+    as_of: str | None = None                                # "按2022-03-01的规则" sets the evaluation date
+
+
+def _entity_facts(entities: Iterable[dict]) -> tuple[dict[str, Any], list[str]]:
+    facts: dict[str, Any] = {}
+    errors: list[str] = []
+    ranked = sorted(entities or [], key=lambda e: _EXTRACTOR_RANK.get(e.get("extractor"), 3))
+    for ent in ranked:
+        name = ent.get("entity")
+        if name not in FIELD_SPECS or name == "as_of" or name in facts:
+            continue
+        try:
+            facts[name] = convert_field(name, ent.get("value"))
+        except ValueError as exc:
+            if str(exc) not in errors:
+                errors.append(str(exc))
+    return facts, errors
+
+
+def _words(key: str) -> set[str]:
+    return {str(w).lower() for w in policy().messages["answers"][key]}
+
+
+def _contextual(asked: str, text: str, intent: str | None, entities: Iterable[dict],
+                options: list[dict] | None = None) -> Any:
+    """The value a short reply gives to the question that was asked ("28", "是", "两年", "2"), or None."""
+    kind = FIELD_SPECS[asked][0]
+    bare = _PUNCT.sub("", normalize(text)).lower()
+    number = next((e.get("value") for e in entities or [] if e.get("entity") in ("number", "duration_months")), None)
+    if kind == "bool":
+        if intent == "affirm" or bare in _words("affirmative"):
+            return True
+        if intent == "deny" or bare in _words("negative"):
+            return False
+        return None
+    if options and bare.isdigit() and 1 <= int(bare) <= len(options):  # "回复1：本科" on WeChat
+        return options[int(bare) - 1]["value"]
+    if kind == "enum":
+        return normalize_enum(FIELD_SPECS[asked][1], bare)
+    if kind == "area":
+        return normalize_area(bare)
+    if asked == "age":
+        return parse_age(text) or _whole(parse_number(text))
+    if asked == "home_area_m2":
+        return parse_area_m2(text) or parse_number(text)
+    if asked in MONTH_FIELDS:
+        months = parse_months(text)
+        if months is not None:
+            return months
+        if intent == "deny" or bare in _words("negative"):
+            return 0
+        return _whole(number if number is not None else parse_number(text))
+    return None
+
+
+def _whole(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and float(value).is_integer() else None
+
+
+def read_message(text: str, intent: str | None, entities: Iterable[dict], asked: str | None) -> Reading:
+    """Every fact a message states, plus its answer to the question that was asked."""
+    entities = list(entities or [])
+    facts, errors = _entity_facts(entities)
+    reading = Reading(facts, errors)
+    if asked in FIELD_SPECS and asked not in facts:
+        value = _contextual(asked, text or "", intent, entities, ask_options(asked))
+        if value is not None:
+            try:
+                reading.facts[asked] = convert_field(asked, value)
+            except ValueError as exc:
+                reading.errors.append(str(exc))
+    date = _DATE.search(normalize(text or ""))
+    if date and any(w in (text or "") for w in _AS_OF_WORDS):
+        try:
+            reading.as_of = dt.date(*map(int, date.groups())).isoformat()
+        except ValueError:
+            pass
+    return reading
+
+
+_HYPOTHETICAL = re.compile(r"^(那么?|那|如果|要是|假如|假设|万一|要)+|(的话|呢|吗|会怎样|会怎么样|怎么样)+$")
+
+
+def read_hypothesis(text: str) -> Reading:
+    """The facts of a what-if question ("那如果我再交半年社保呢？"), read as if they were stated."""
+    from .facts import extract_facts
+
+    clause = _PUNCT.sub("", normalize(text or ""))
+    while True:
+        stripped = _HYPOTHETICAL.sub("", clause)
+        if stripped == clause:
+            break
+        clause = stripped
+    facts, errors = _entity_facts({"entity": k, "value": v} for k, v in extract_facts(clause).items())
+    return Reading(facts, errors)
+
+
+def profile_values(slots: dict) -> dict[str, Any]:
+    """The known profile fields among the slots (Rasa keeps numbers as floats)."""
+    out = {}
+    for name in PROFILE_FIELDS:
+        value = slots.get(name)
+        if value is None:
+            continue
+        if FIELD_SPECS[name][0] == "int" and isinstance(value, float):
+            value = int(value)
+        out[name] = value
+    return out
+
+
+@dataclass
+class Plan:
+    """What to do next: ask `question`, or give `assessment` as the answer (question is None)."""
+
+    assessment: dict
+    question: str | None
+    remaining: list[str]
+
+
+def plan(values: dict, as_of: str | None, skipped: Iterable[str] = (), mode: str = MODE_DECIDE) -> Plan:
+    """Runs the engine on what is known and picks the next question, or none when the outcome is clear."""
+    profile = parse_profile(dict(values), as_of=as_of)
+    result = assess(profile)
+    skipped = set(skipped or ())
+    remaining = [f for f in result["missing"] if f not in skipped]
+    done = not remaining or (mode == MODE_DECIDE and bool(result["recommended"]))
+    return Plan(result, None if done else remaining[0], remaining)
+
+
+def ask_options(name: str) -> list[dict] | None:
+    """Buttons for a question: enumeration values (and yes/no), each with the payload that answers it."""
+    kind = FIELD_SPECS[name][0]
+    if kind == "bool":
+        labels = policy().messages["dialogue"]["bool_values"]
+        values = [(True, labels["true"]), (False, labels["false"])]
+    elif kind == "enum":
+        values = [(v, enum_label(FIELD_SPECS[name][1], v)) for v in enum_values(FIELD_SPECS[name][1])]
+    elif kind == "area":
+        values = [(a["name"], a["name"]) for a in policy().terms["areas"].values()]
+    else:
+        return None
+    return [{"title": title, "value": value, "payload": _payload(name, value)} for value, title in values]
+
+
+def _payload(name: str, value: Any) -> str:
+    return "/inform" + json.dumps({name: value}, ensure_ascii=False)
+
+
+def ask_payload(name: str) -> dict:
+    """The `ask` payload of CONTRACT.md §3 for a question about `name`."""
+    payload: dict[str, Any] = {"type": "ask", "field": name}
+    options = ask_options(name)
+    if options:
+        payload["options"] = options
+    return payload
+
+
+def display(name: str, value: Any) -> str:
+    """A fact as the resident reads it back: "学历：本科"."""
+    texts = policy().messages["dialogue"]
+    kind = FIELD_SPECS[name][0]
+    if kind == "bool":
+        shown = texts["bool_values"]["true" if value else "false"]
+    elif kind == "enum":
+        shown = enum_label(FIELD_SPECS[name][1], value)
+    elif name == "age":
+        shown = f"{value}{texts['unit']['age']}"
+    elif name in MONTH_FIELDS:
+        shown = f"{value}{texts['unit']['months']}"
+    elif name == "home_area_m2":
+        shown = f"{value:g}{texts['unit']['home_area_m2']}"
+    else:
+        shown = str(value)
+    return texts["fact"].format(label=field_label(name), value=shown)
+
+
+def describe(facts: dict[str, Any]) -> str:
+    """Several facts in one line, in the contract's field order."""
+    order = {f: i for i, f in enumerate(PROFILE_FIELDS)}
+    return policy().messages["dialogue"]["fact_join"].join(
+        display(k, v) for k, v in sorted(facts.items(), key=lambda kv: order[kv[0]]))
+
+
+def check(values: dict, as_of: str | None) -> list[str]:
+    """Messages for facts that contradict each other (e.g. more consecutive months than months in all)."""
+    try:
+        parse_profile(dict(values), as_of=as_of)
+    except ProfileError as exc:
+        return [e.message for e in exc.errors]
+    return []

@@ -1,0 +1,162 @@
+"""Starts the real action server and Rasa server on loopback, and talks to the REST webhook.
+
+Used by the end-to-end tests and by scripts/bench.py, so both measure the product as `make run` starts it.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA = str(Path(sys.executable).with_name("rasa"))
+MODEL = ROOT / "models" / "assistant.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: int) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {seconds}s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@dataclass
+class Servers:
+    rasa_url: str
+    action_url: str
+    db: Path
+    procs: list = field(default_factory=list)
+
+    def webhook(self, sender: str, message: str) -> list[dict]:
+        r = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+                          timeout=60)
+        r.raise_for_status()
+        return r.json()
+
+    def tracker(self, sender: str) -> dict:
+        return requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+
+
+def _env(db: Path, action_port: int) -> dict:
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", LOG_LEVEL="WARNING",
+               SQLALCHEMY_SILENCE_UBER_WARNING="1", PYTHONPATH=str(ROOT), ACTION_PORT=str(action_port),
+               RASA_DB=str(db))
+    return env
+
+
+@contextlib.contextmanager
+def action_server(workdir: Path) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    log = workdir / "actions.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([RASA, "run", "actions", "--actions", "actions", "--port", str(port)], cwd=ROOT,
+                                env=_env(workdir / "tracker.db", port), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait(f"http://127.0.0.1:{port}/health", proc, log, 120)
+        yield f"http://127.0.0.1:{port}", port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def rasa_server(workdir: Path, action_port: int, db: Path) -> Iterator[str]:
+    port = free_port()
+    log = workdir / f"rasa-{port}.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([RASA, "run", "-m", str(MODEL), "--endpoints", "endpoints.yml", "--credentials",
+                                 "credentials.yml", "-i", "127.0.0.1", "-p", str(port), "--enable-api"],
+                                cwd=ROOT, env=_env(db, action_port), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait(f"http://127.0.0.1:{port}/", proc, log, 300)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+@contextlib.contextmanager
+def servers(workdir: Path) -> Iterator[Servers]:
+    """Both servers, with an SQLite tracker store in `workdir`."""
+    if not MODEL.exists():
+        raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
+    db = workdir / "tracker.db"
+    with action_server(workdir) as (action_url, action_port), rasa_server(workdir, action_port, db) as rasa_url:
+        yield Servers(rasa_url, action_url, db)
+
+
+# --- conversations ------------------------------------------------------------------------------------------
+
+def payloads(replies: list[dict], kind: str) -> list[dict]:
+    return [r["custom"] for r in replies if isinstance(r.get("custom"), dict) and r["custom"].get("type") == kind]
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies if r.get("text"))
+
+
+def answer_for(ask: dict, profile: dict) -> str:
+    """What a resident with this profile replies to an `ask` payload: the option's payload, or plain text."""
+    name = ask["field"]
+    if name not in profile or profile[name] is None:
+        return "跳过"
+    value = profile[name]
+    for option in ask.get("options") or []:
+        if option["value"] == value or (name == "target_area" and option["title"].endswith(str(value))):
+            return option["payload"]
+    if ask.get("options"):
+        # an area alias such as 工业园区: typed as the resident would type it
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+@dataclass
+class Outcome:
+    assessment: dict | None
+    questions: list[str]
+    turns: int
+    transcript: list[tuple[str, list[dict]]]
+
+
+def interview(srv: Servers, sender: str, profile: dict, opening: str = "你好", max_turns: int = 40) -> Outcome:
+    """Drives one conversation: the opening, then answers every `ask` until an assessment arrives."""
+    transcript = []
+    message = f"按{profile['as_of']}的规则评估" if profile.get("as_of") else opening
+    questions: list[str] = []
+    for turn in range(max_turns):
+        replies = srv.webhook(sender, message)
+        transcript.append((message, replies))
+        found = payloads(replies, "assessment")
+        if found:
+            return Outcome(found[-1], questions, turn + 1, transcript)
+        asks = payloads(replies, "ask")
+        if not asks:
+            if turn == 0 and profile.get("as_of"):
+                message = opening
+                continue
+            raise AssertionError(f"no question and no answer after {message!r}: {json.dumps(replies, ensure_ascii=False)}")
+        questions.append(asks[-1]["field"])
+        message = answer_for(asks[-1], profile)
+    raise AssertionError(f"no answer after {max_turns} turns: {questions}")
