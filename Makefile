@@ -28,9 +28,9 @@ MODEL_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -type f 2>
 # pip complains about every missing local index folder this machine's config names; drop those lines only.
 PIP_FILTER := grep -v "^WARNING: Location 'file:" || true
 # Rasa prints a warning per response that only the actions send (scripts/validate_data.py checks those).
-TRAIN_FILTER := grep -v -E "UserWarning|is not used in any story|More info at|^.\[0m$$|^\s*$$|Prefix dict|Loading model|Building prefix|rasa.shared.utils.io.raise_warning" || true
+TRAIN_FILTER := grep -v -E "Warning|is not used in any story|More info at|^.\[0m$$|^\s*$$|Prefix dict|Loading model|Building prefix|raise_warning|declare_namespace|import pkg_resources|Implementing implicit|from click|cli: click|get_binary_stream|get_text_stream|split_arg_string" || true
 
-.PHONY: help setup test lint bench-engine lock clean train run shell validate
+.PHONY: help setup test lint bench bench-engine lock clean train run shell validate
 
 help:
 	@echo "make run           set up, train if needed, start the assistant (REST) on localhost"
@@ -38,6 +38,7 @@ help:
 	@echo "make train         train the model (when data or config changed)"
 	@echo "make setup         create .venv (Python 3.10) and install the pinned packages"
 	@echo "make test          set up what is missing, then run all tests"
+	@echo "make bench         print the conversation's figures (NLU F1, questions, latency, memory)"
 	@echo "make bench-engine  print the engine's throughput (profiles per second)"
 	@echo "make lint          check the policy data"
 	@echo "make lock          re-resolve requirements.in into requirements.lock"
@@ -86,6 +87,9 @@ lint: setup
 
 bench-engine: setup
 	@$(PY) scripts/bench_engine.py
+
+bench: $(MODEL)
+	@$(PY) scripts/bench.py
 
 lock:
 	@py=$$(scripts/find-python.sh) && rm -rf /tmp/lock-venv && "$$py" -m venv /tmp/lock-venv

@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-server}
 VENV=.venv
-export ACTION_PORT=${ACTION_PORT:-5055} RASA_PORT=${RASA_PORT:-5005}
+if [ "$mode" = "--shell" ]; then  # its own ports, so that it can run beside `make run`
+  export ACTION_PORT=${SHELL_ACTION_PORT:-5056} RASA_PORT=${SHELL_RASA_PORT:-5006}
+else
+  export ACTION_PORT=${ACTION_PORT:-5055} RASA_PORT=${RASA_PORT:-5005}
+fi
 export RASA_DB=${RASA_DB:-$PWD/var/tracker.db}
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 mkdir -p var/log "$(dirname "$RASA_DB")"
@@ -31,7 +35,7 @@ done
 
 if [ "$mode" = "--shell" ]; then
   echo "==> 正在加载模型（约半分钟），然后就可以在终端里聊天；输入 /stop 或按 Ctrl-C 退出"
-  "$VENV/bin/rasa" shell -m "$model" --endpoints endpoints.yml --quiet
+  "$VENV/bin/rasa" shell -m "$model" --endpoints endpoints.yml -p "$RASA_PORT" --quiet
   exit 0
 fi
 

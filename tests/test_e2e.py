@@ -133,7 +133,7 @@ def test_a_conversation_survives_a_restart_of_the_rasa_server(srv, tmp_path):
     sender = "survivor"
     srv.webhook(sender, "我今年28，本科毕业，在园区上班")
     action_port = int(srv.action_url.rsplit(":", 1)[1])
-    with rasa_server(tmp_path, action_port, srv.db) as second:
+    with rasa_server(tmp_path, action_port, srv.db) as (second, _):
         import requests
         slots = requests.get(f"{second}/conversations/{sender}/tracker", timeout=30).json()["slots"]
         assert slots["age"] == 28 and slots["education"] == "bachelor"

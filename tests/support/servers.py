@@ -45,7 +45,7 @@ class Servers:
     rasa_url: str
     action_url: str
     db: Path
-    procs: list = field(default_factory=list)
+    pids: dict = field(default_factory=dict)  # "rasa" / "actions" -> process id, for memory figures
 
     def webhook(self, sender: str, message: str) -> list[dict]:
         r = requests.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
@@ -73,14 +73,14 @@ def action_server(workdir: Path) -> Iterator[tuple[str, int]]:
                                 env=_env(workdir / "tracker.db", port), stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait(f"http://127.0.0.1:{port}/health", proc, log, 120)
-        yield f"http://127.0.0.1:{port}", port
+        yield f"http://127.0.0.1:{port}", port, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
 @contextlib.contextmanager
-def rasa_server(workdir: Path, action_port: int, db: Path) -> Iterator[str]:
+def rasa_server(workdir: Path, action_port: int, db: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     log = workdir / f"rasa-{port}.log"
     with open(log, "w") as out:
@@ -89,7 +89,7 @@ def rasa_server(workdir: Path, action_port: int, db: Path) -> Iterator[str]:
                                 cwd=ROOT, env=_env(db, action_port), stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait(f"http://127.0.0.1:{port}/", proc, log, 300)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -101,8 +101,9 @@ def servers(workdir: Path) -> Iterator[Servers]:
     if not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
     db = workdir / "tracker.db"
-    with action_server(workdir) as (action_url, action_port), rasa_server(workdir, action_port, db) as rasa_url:
-        yield Servers(rasa_url, action_url, db)
+    with action_server(workdir) as (action_url, action_port, action_pid), \
+            rasa_server(workdir, action_port, db) as (rasa_url, rasa_pid):
+        yield Servers(rasa_url, action_url, db, {"rasa": rasa_pid, "actions": action_pid})
 
 
 # --- conversations ------------------------------------------------------------------------------------------
