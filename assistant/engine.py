@@ -267,7 +267,7 @@ def _talent_route(p: Profile, pol: Policy, rs: RuleSet, rid: str, spec: Value, r
             text = compiled.cond_texts[key] = _conditions_text(texts, route, shown)
         criteria.append(_criterion(compiled.ids["conditions"], text, _any(*(c[1] for c in shown)), spec,
                                    _conditions_detail(p, texts, shown), _conditions_verified(spec, shown), **extra))
-    return truth, criteria, _talent_gaps(p, texts, rid, name, retired, requires, combos)
+    return truth, criteria, _talent_gaps(p, texts, name, retired, requires, combos)
 
 
 def _conditions_text(texts: dict, route: dict, combos: list) -> str:
@@ -305,8 +305,7 @@ def _conditions_verified(spec: Value, combos: list) -> bool:
                    for c in relevant)
 
 
-def _talent_gaps(p: Profile, texts: dict, rid: str, name: str, retired: Truth, requires: list, combos: list
-                 ) -> list[dict]:
+def _talent_gaps(p: Profile, texts: dict, name: str, retired: Truth, requires: list, combos: list) -> list[dict]:
     """Gaps that time or a job can close: months of insurance, employment. Age and degrees are not gaps."""
     if retired.value is False:
         return []

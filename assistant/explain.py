@@ -28,12 +28,17 @@ def _short_title(document: str) -> str:
     return document.split("》")[0] + "》" if "》" in document else document
 
 
-def _criterion_line(c: dict) -> str:
+def _criterion_line(c: dict, template: str | None = None) -> str:
+    """A condition with its detail, its source and, where the rule is unverified, the flag."""
     src = c["source"]
-    return _t("criterion_line").format(text=c["text"], detail=f"（{c['detail']}）" if c.get("detail") else "",
-                                       document=_short_title(src["document"]), article=src["article"],
-                                       effective_from=src["effective_from"],
-                                       flag="" if c["verified"] else _t("unverified_flag"))
+    return (template or _t("criterion_line")).format(
+        text=c["text"], detail=f"（{c['detail']}）" if c.get("detail") else "", document=_short_title(src["document"]),
+        article=src["article"], effective_from=src["effective_from"], flag="" if c["verified"] else _t("unverified_flag"))
+
+
+def _points_items(p: dict) -> str:
+    """"文化学历100分，年龄46分，参保120分*": * marks an unverified value."""
+    return "，".join(f"{i['label']}{i['points']}分" + ("*" if not i["verified"] else "") for i in p["items"]) or "无"
 
 
 def _reason(channel: dict, result: dict) -> str:
@@ -89,8 +94,7 @@ def explain(result: dict) -> str:
                                              reason=_reason(c, result)))
     p = result["points"]
     if p is not None and channels["points"]["status"] != "not_applicable":
-        items = "，".join(f"{i['label']}{i['points']}分" + ("*" if not i["verified"] else "") for i in p["items"])
-        lines.append(_t("points_line").format(known=p["known"], line=p["line"], items=items or "无",
+        lines.append(_t("points_line").format(known=p["known"], line=p["line"], items=_points_items(p),
                                               unscored="、".join(p["unscored_labels"])))
     gaps = [g for c in result["channels"] if c["status"] != "eligible" for g in c["gaps"]]
     if gaps:
@@ -112,12 +116,13 @@ def explain(result: dict) -> str:
     return "\n".join(lines)
 
 
-def _unique(gaps: list[dict]) -> list[dict]:
+def _unique(items: list[dict]) -> list[dict]:
+    """Gaps or criteria with distinct texts (several routes can share a condition), in order."""
     seen, out = set(), []
-    for g in gaps:
-        if g["text"] not in seen:
-            seen.add(g["text"])
-            out.append(g)
+    for item in items:
+        if item["text"] not in seen:
+            seen.add(item["text"])
+            out.append(item)
     return out
 
 
@@ -131,13 +136,6 @@ def _f(key: str) -> str:
     return policy().messages["followups"][key]
 
 
-def _criterion_short(c: dict) -> str:
-    src = c["source"]
-    return _f("criterion").format(text=c["text"], detail=f"（{c['detail']}）" if c.get("detail") else "",
-                                  document=_short_title(src["document"]), article=src["article"],
-                                  flag="" if c["verified"] else _t("unverified_flag"))
-
-
 def explain_channel(result: dict, channel_id: str) -> str:
     """Why one channel has its status: the unmet and unknown conditions, what would close the gaps."""
     c = next(ch for ch in result["channels"] if ch["id"] == channel_id)
@@ -147,7 +145,7 @@ def explain_channel(result: dict, channel_id: str) -> str:
     for key, wanted in groups:
         shown = [cr for cr in c["criteria"] if cr["result"] == wanted or c["status"] == "not_applicable"]
         if shown:
-            lines += [_f(key)] + [_criterion_short(cr) for cr in _unique_texts(shown)]
+            lines += [_f(key)] + [_criterion_line(cr, _f("criterion")) for cr in _unique(shown)]
     if c["gaps"]:
         lines += [_f("gaps")] + [_f("gap").format(text=g["text"]) for g in c["gaps"]]
     if c.get("missing"):
@@ -155,15 +153,6 @@ def explain_channel(result: dict, channel_id: str) -> str:
     if channel_id == "points" and result["points"] is not None:
         lines.append(explain_points(result))
     return "\n".join(lines)
-
-
-def _unique_texts(criteria: list[dict]) -> list[dict]:
-    seen, out = set(), []
-    for c in criteria:
-        if c["text"] not in seen:
-            seen.add(c["text"])
-            out.append(c)
-    return out
 
 
 def explain_points(result: dict) -> str:
@@ -175,8 +164,7 @@ def explain_points(result: dict) -> str:
         return _f("points_none_date")
     head = _f("points_enough" if p["gap_points"] == 0 else "points").format(known=p["known"], line=p["line"],
                                                                            gap=p["gap_points"])
-    items = "，".join(f"{i['label']}{i['points']}分" + ("*" if not i["verified"] else "") for i in p["items"])
-    lines = [head, _f("points_items").format(items=items or "无"),
+    lines = [head, _f("points_items").format(items=_points_items(p)),
              _f("points_unscored").format(unscored="、".join(p["unscored_labels"]))]
     if any(not i["verified"] for i in p["items"]):
         lines.append(_f("points_unverified"))
