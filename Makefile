@@ -30,7 +30,7 @@ PIP_FILTER := grep -v "^WARNING: Location 'file:" || true
 # Rasa prints a warning per response that only the actions send (scripts/validate_data.py checks those).
 TRAIN_FILTER := grep -v -E "Warning|is not used in any story|More info at|^.\[0m$$|^\s*$$|Prefix dict|Loading model|Building prefix|raise_warning|declare_namespace|import pkg_resources|Implementing implicit|from click|cli: click|get_binary_stream|get_text_stream|split_arg_string" || true
 
-.PHONY: help setup test lint bench bench-engine lock clean train run shell validate
+.PHONY: help setup test lint bench bench-engine lock clean train run shell validate browser
 
 help:
 	@echo "make run           set up, train if needed, start the assistant (REST) on localhost"
@@ -54,7 +54,7 @@ $(STAMP): requirements.in requirements.lock scripts/find-python.sh
 	@touch $(STAMP)
 	@echo "==> $(VENV) ready"
 
-test: $(MODEL)
+test: $(MODEL) browser
 	@echo "==> rasa data validate"
 	@$(PY) scripts/validate_data.py 2>/dev/null
 	@echo "==> pytest: rule data, engine, CLI, Chinese parsing, actions, conversations over REST"
@@ -66,6 +66,16 @@ test: $(MODEL)
 	  && echo "stories: all passed" || { cat results/stories/failed_test_stories.yml; exit 1; }
 
 train: $(MODEL)
+
+# The browser tests use Debian's chromium (and CJK fonts for readable screenshots). Installed when missing
+# and we may (root with apt, as in CI); otherwise the browser test says why it is skipped.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> installing chromium and CJK fonts (Debian packages)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "==> no /usr/bin/chromium: the browser test will be skipped (apt-get install chromium fonts-noto-cjk)"; fi; \
+	fi
 
 $(MODEL): $(STAMP) $(MODEL_INPUTS)
 	@echo "==> training the model (about 2 minutes on 2 cores)"

@@ -57,10 +57,11 @@ class Servers:
         return requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
 
 
-def _env(db: Path, action_port: int) -> dict:
+def _env(db: Path, action_port: int, extra: dict | None = None) -> dict:
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", LOG_LEVEL="WARNING",
                SQLALCHEMY_SILENCE_UBER_WARNING="1", PYTHONPATH=str(ROOT), ACTION_PORT=str(action_port),
                RASA_DB=str(db))
+    env.update(extra or {})
     return env
 
 
@@ -80,13 +81,15 @@ def action_server(workdir: Path) -> Iterator[tuple[str, int]]:
 
 
 @contextlib.contextmanager
-def rasa_server(workdir: Path, action_port: int, db: Path) -> Iterator[tuple[str, int]]:
+def rasa_server(workdir: Path, action_port: int, db: Path, credentials: Path | str = "credentials.yml",
+                env: dict | None = None) -> Iterator[tuple[str, int]]:
+    """The Rasa server with the input channels of `credentials` and `env` added to its environment."""
     port = free_port()
     log = workdir / f"rasa-{port}.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([RASA, "run", "-m", str(MODEL), "--endpoints", "endpoints.yml", "--credentials",
-                                 "credentials.yml", "-i", "127.0.0.1", "-p", str(port), "--enable-api"],
-                                cwd=ROOT, env=_env(db, action_port), stdout=out, stderr=subprocess.STDOUT)
+                                 str(credentials), "-i", "127.0.0.1", "-p", str(port), "--enable-api"],
+                                cwd=ROOT, env=_env(db, action_port, env), stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait(f"http://127.0.0.1:{port}/", proc, log, 300)
         yield f"http://127.0.0.1:{port}", proc.pid
@@ -96,13 +99,13 @@ def rasa_server(workdir: Path, action_port: int, db: Path) -> Iterator[tuple[str
 
 
 @contextlib.contextmanager
-def servers(workdir: Path) -> Iterator[Servers]:
-    """Both servers, with an SQLite tracker store in `workdir`."""
+def servers(workdir: Path, credentials: Path | str = "credentials.yml", env: dict | None = None) -> Iterator[Servers]:
+    """Both servers, with an SQLite tracker store in `workdir` (and the Rasa server's `credentials` and `env`)."""
     if not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
     db = workdir / "tracker.db"
     with action_server(workdir) as (action_url, action_port, action_pid), \
-            rasa_server(workdir, action_port, db) as (rasa_url, rasa_pid):
+            rasa_server(workdir, action_port, db, credentials, env) as (rasa_url, rasa_pid):
         yield Servers(rasa_url, action_url, db, {"rasa": rasa_pid, "actions": action_pid})
 
 

@@ -1,0 +1,374 @@
+"""The residents' web chat and the 12345 hotline staff console, as two Rasa input channels.
+
+credentials.yml:
+
+    assistant.channels.web.WebChatInput:   # name "web":     GET /webhooks/web/
+    assistant.channels.web.ConsoleInput:   # name "console": GET /webhooks/console/ (CONSOLE_TOKEN)
+
+The chat page talks to the REST channel on the same origin (POST /webhooks/rest/webhook) and draws the
+`ask` and `assessment` payloads of CONTRACT.md §3. The console runs the engine directly
+(POST /webhooks/console/assess) and reads a resident's conversation from the agent's tracker store
+(GET /webhooks/console/conversation/<sender_id>). Everything the pages load is in assistant/web/.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hmac
+import html
+import json
+import os
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+import yaml
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+
+from assistant import dialogue
+from assistant.engine import assess
+from assistant.explain import explain
+from assistant.profile import (FIELD_SPECS, PROFILE_FIELDS, ProfileError, enum_label, enum_values, field_label,
+                               parse_profile)
+from assistant.rules import policy
+
+WEB = Path(__file__).resolve().parents[1] / "web"
+TOKEN_ENV = "CONSOLE_TOKEN"
+
+# The only files served, with their types: nothing else under assistant/web/ is reachable.
+CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+                 ".js": "text/javascript; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml"}
+ASSETS = ("common.css", "chat.css", "chat.js", "card.js", "console.css", "console.js", "icon.svg")
+
+# Nothing from another origin: scripts, styles, images and requests stay on this server.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def texts() -> dict:
+    """The fixed Chinese words of assistant/web/texts.yml."""
+    return yaml.safe_load((WEB / "texts.yml").read_text(encoding="utf-8"))
+
+
+def _json(body: Any, status: int = 200, headers: Optional[dict] = None) -> HTTPResponse:
+    return response.json(body, status=status, headers={**SECURITY_HEADERS, **(headers or {})},
+                         dumps=functools.partial(json.dumps, ensure_ascii=False, default=str))
+
+
+def _error(status: int, message: str, **extra: Any) -> HTTPResponse:
+    headers = {"WWW-Authenticate": 'Bearer realm="console"'} if status == 401 else None
+    return _json({"error": message, **extra}, status=status, headers=headers)
+
+
+def _file(name: str) -> HTTPResponse:
+    path = WEB / name
+    return response.raw(path.read_bytes(), content_type=CONTENT_TYPES[path.suffix], headers=SECURITY_HEADERS)
+
+
+def _asset(name: str) -> HTTPResponse:
+    if name not in ASSETS or not (WEB / name).is_file():
+        return _error(404, texts()["errors"]["no_such_file"])
+    return _file(name)
+
+
+def _with_slash(request: Request) -> Optional[HTTPResponse]:
+    """/webhooks/web -> /webhooks/web/, so that the pages' relative asset paths resolve."""
+    if request.path.endswith("/"):
+        return None
+    query = f"?{request.query_string}" if request.query_string else ""
+    return response.redirect(request.path + "/" + query, status=301)
+
+
+# --- what the pages need to know: labels and statuses ------------------------------------------------------
+
+def terms() -> dict:
+    """Public labels for the pages: field labels, statuses, the unverified notice."""
+    pol = policy()
+    return {
+        "fields": dict(pol.terms["fields"]),
+        "statuses": dict(pol.messages["explain"]["statuses"]),
+        "unverified": pol.terms["unverified_notice"],
+        "disclaimer": pol.terms["disclaimer"],
+    }
+
+
+def schema() -> dict:
+    """The console form: every profile field with its label, its kind and, for choices, the options."""
+    pol = policy()
+    bools = pol.messages["dialogue"]["bool_values"]
+
+    def spec(name: str) -> dict:
+        kind = FIELD_SPECS[name]
+        out: dict[str, Any] = {"name": name, "label": field_label(name), "kind": kind[0]}
+        if kind[0] in ("int", "number"):
+            out.update(min=kind[1], max=kind[2])
+        elif kind[0] == "enum":
+            out["options"] = [{"value": v, "label": enum_label(kind[1], v)} for v in enum_values(kind[1])]
+        elif kind[0] == "area":
+            out["options"] = [{"value": a["name"], "label": a["name"]} for a in pol.terms["areas"].values()]
+        elif kind[0] == "bool":
+            out["options"] = [{"value": True, "label": bools["true"]}, {"value": False, "label": bools["false"]}]
+        return out
+
+    groups, placed = [], set()
+    for group in texts()["form_groups"]:
+        names = [f for f in group["fields"] if f in FIELD_SPECS and f not in placed]
+        placed.update(names)
+        groups.append({"title": group["title"], "fields": [spec(f) for f in names]})
+    rest = [f for f in PROFILE_FIELDS if f not in placed]
+    if rest:
+        groups[-1]["fields"] += [spec(f) for f in rest]
+    return {"as_of": spec("as_of"), "groups": groups, "today": dt.date.today().isoformat(),
+            "supported_from": pol.supported_from.isoformat(), **terms()}
+
+
+# --- the console's answer: script and citations ------------------------------------------------------------
+
+def _prefix(template: str) -> str:
+    return template.split("{")[0]
+
+
+def script(result: dict, explanation: str) -> str:
+    """What the agent reads out: the explanation's recommendation, why (or, when nothing is open yet, what
+    would change that), next step and what is still missing, without the citations (they are listed
+    beside it), between an opening and a closing."""
+    words, ex = texts()["script"], policy().messages["explain"]
+    cite = ex["criterion_line"].split("{detail}")[1].split("{document}")[0]  # "（依据："
+    flag = ex["unverified_flag"]
+    heads = {_prefix(ex["recommended"]): "single", ex["none_eligible"]: "single", ex["permit_first"]: "single",
+             _prefix(ex["why"]): "block", ex["next"]: "block", _prefix(ex["missing"]): "single"}
+    if not result["recommended"]:
+        heads[ex["changes"]] = "block"  # nothing open yet: why not, i.e. what would change it
+    out = [words["opening"].format(as_of=result["as_of"], area=result["area"]["name"] or words["area_unknown"])]
+    block = False
+    for line in explanation.splitlines():
+        stripped = line.strip()
+        if line.startswith((" ", "\t")) and stripped.startswith("-"):
+            if block:
+                item = stripped.lstrip("- ").strip()
+                unverified = flag in item
+                if cite in item:
+                    item = item[:item.index(cite)]
+                out.append("  " + item.replace(flag, "") + (words["unverified"] if unverified else ""))
+            continue
+        block = False
+        for head, kind in heads.items():
+            if stripped and stripped.startswith(head):
+                out.append(stripped)
+                block = kind == "block"
+                break
+    out.append(words["closing"])
+    return "\n".join(out)
+
+
+def citations(result: dict) -> List[dict]:
+    """Every clause the assessment relies on, once, with the channels that cite it: the recommended
+    channels first. `verified` is false when any use of the clause is not officially verified."""
+    order = {"eligible": 0, "undetermined": 1, "not_eligible": 2, "not_applicable": 3}
+    channels = sorted(result["channels"], key=lambda c: (c["id"] not in result["recommended"], order[c["status"]]))
+    found: Dict[tuple, dict] = {}
+
+    def add(source: dict, verified: bool, channel: str) -> None:
+        key = (source["document"], source["article"], source["effective_from"])
+        entry = found.setdefault(key, {"document": key[0], "article": key[1], "effective_from": key[2],
+                                       "verified": True, "channels": []})
+        entry["verified"] = entry["verified"] and bool(verified)
+        if channel not in entry["channels"]:
+            entry["channels"].append(channel)
+
+    for channel in channels:
+        for criterion in channel["criteria"]:
+            add(criterion["source"], criterion["verified"], channel["name"])
+        if channel["id"] == "points" and result.get("points"):
+            for item in result["points"]["items"]:
+                add(item["source"], item["verified"], channel["name"])
+    return list(found.values())
+
+
+def console_answer(data: Any) -> dict:
+    """The console's answer for a profile (CONTRACT.md §1); ProfileError for bad input."""
+    result = assess(parse_profile(data))
+    explanation = explain(result)
+    return {"assessment": result, "explanation": explanation, "script": script(result, explanation),
+            "citations": citations(result)}
+
+
+# --- a resident's conversation ----------------------------------------------------------------------------
+
+def _shown(name: str, value: Any) -> str:
+    label = field_label(name)
+    text = dialogue.display(name, value)
+    prefix = policy().messages["dialogue"]["fact"].format(label=label, value="")
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def conversation(tracker: Any) -> dict:
+    """What staff see of a conversation: the facts collected, the last assessment, the handoff flag."""
+    slots = tracker.current_slot_values()
+    facts = []
+    for name, value in dialogue.profile_values(slots).items():
+        try:
+            shown = _shown(name, value)
+        except (KeyError, ValueError, TypeError):
+            shown = str(value)
+        facts.append({"field": name, "label": field_label(name), "value": value, "display": shown})
+    last = slots.get("last_assessment")
+    explanation = None
+    if isinstance(last, dict):
+        try:
+            explanation = explain(last)
+        except (KeyError, TypeError, ValueError, IndexError):
+            explanation = None
+    messages = []
+    for event in tracker.events:
+        kind = getattr(event, "type_name", "")
+        if kind in ("user", "bot") and getattr(event, "text", None):
+            messages.append({"from": kind, "text": event.text,
+                             "time": dt.datetime.fromtimestamp(event.timestamp).isoformat(timespec="seconds")})
+    asked = slots.get("asked_field")
+    return {
+        "sender_id": tracker.sender_id,
+        "facts": facts,
+        "as_of": slots.get("as_of"),
+        "asked_field": asked,
+        "asked_label": field_label(asked) if asked in FIELD_SPECS else None,
+        "skipped": [{"field": f, "label": field_label(f)} for f in (slots.get("skipped_fields") or [])
+                    if f in FIELD_SPECS],
+        "handoff_requested": bool(slots.get("handoff_requested")),
+        "last_assessment": last if isinstance(last, dict) else None,
+        "explanation": explanation,
+        "messages": messages[-40:],
+    }
+
+
+# --- the channels ------------------------------------------------------------------------------------------
+
+class WebChatInput(InputChannel):
+    """The residents' chat page at /webhooks/web/; it posts to the REST channel on the same origin."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "web"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("web_chat_page")
+
+        @bp.route("/", methods=["GET"])
+        async def page(request: Request) -> HTTPResponse:
+            return _with_slash(request) or _file("chat.html")
+
+        @bp.route("/terms.json", methods=["GET"])
+        async def labels(request: Request) -> HTTPResponse:
+            return _json(terms())
+
+        @bp.route("/static/<name:str>", methods=["GET"])
+        async def static(request: Request, name: str) -> HTTPResponse:
+            return _asset(name)
+
+        return bp
+
+
+class ConsoleInput(InputChannel):
+    """The hotline staff console at /webhooks/console/, behind the token in $CONSOLE_TOKEN."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "console"
+
+    @staticmethod
+    def _refusal(request: Request) -> Optional[tuple[int, str]]:
+        """None when the request carries the right token; else the status and the Chinese reason."""
+        errors = texts()["errors"]
+        expected = os.environ.get(TOKEN_ENV, "").strip()
+        if not expected:
+            return 503, errors["token_unset"]
+        given = ""
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            given = value.strip()
+        elif request.args.get("token"):
+            given = request.args.get("token").strip()
+        if not given:
+            return 401, errors["token_missing"]
+        if not hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8")):
+            return 401, errors["token_wrong"]
+        return None
+
+    def _guard(self, request: Request) -> Optional[HTTPResponse]:
+        refusal = self._refusal(request)
+        return _error(*refusal) if refusal else None
+
+    @staticmethod
+    def _locked_page(status: int, message: str) -> HTTPResponse:
+        words = texts()["locked"]
+        body = (WEB / "console-locked.html").read_text(encoding="utf-8")
+        for key, value in {"title": words["title"], "prompt": words["prompt"], "submit": words["submit"],
+                           "message": message}.items():
+            body = body.replace("{{%s}}" % key, html.escape(value))
+        headers = dict(SECURITY_HEADERS)
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="console"'
+        if status == 503:
+            body = body.replace('class="locked-form"', 'class="locked-form" hidden')
+        return response.html(body, status=status, headers=headers)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("hotline_console")
+
+        @bp.route("/", methods=["GET"])
+        async def page(request: Request) -> HTTPResponse:
+            moved = _with_slash(request)
+            if moved:
+                return moved
+            refusal = self._refusal(request)
+            return self._locked_page(*refusal) if refusal else _file("console.html")
+
+        @bp.route("/static/<name:str>", methods=["GET"])
+        async def static(request: Request, name: str) -> HTTPResponse:
+            return _asset(name)  # code and styles only: the data is behind the token
+
+        @bp.route("/schema", methods=["GET"])
+        async def form_schema(request: Request) -> HTTPResponse:
+            return self._guard(request) or _json(schema())
+
+        @bp.route("/assess", methods=["POST"])
+        async def run_assessment(request: Request) -> HTTPResponse:
+            refused = self._guard(request)
+            if refused:
+                return refused
+            try:
+                data = json.loads(request.body or b"")
+            except (ValueError, UnicodeDecodeError):
+                return _error(400, texts()["errors"]["not_json"])
+            try:
+                return _json(console_answer(data))
+            except ProfileError as exc:
+                errors = [{"field": e.field, "label": field_label(e.field) if e.field else "",
+                           "message": e.message} for e in exc.errors]
+                return _error(400, str(exc), errors=errors)
+
+        @bp.route("/conversation/<sender_id:path>", methods=["GET"], unquote=True)
+        async def look_up(request: Request, sender_id: str) -> HTTPResponse:
+            refused = self._guard(request)
+            if refused:
+                return refused
+            agent = getattr(request.app.ctx, "agent", None)
+            store = getattr(agent, "tracker_store", None)
+            if store is None:
+                return _error(503, texts()["errors"]["not_ready"])
+            tracker = await store.retrieve(sender_id)
+            if tracker is None:
+                return _error(404, texts()["errors"]["not_found"].format(sender_id=sender_id))
+            return _json(conversation(tracker))
+
+        return bp

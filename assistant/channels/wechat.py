@@ -1,0 +1,535 @@
+"""WeChat official account (公众号) channel: `assistant.channels.wechat.WeChatInput`, URL /webhooks/wechat/.
+
+WeChat's server calls this URL (服务器配置 of the official account):
+
+- GET  ?signature&timestamp&nonce&echostr  — URL verification: the echostr comes back when the signature is right.
+- POST ?signature&timestamp&nonce[&encrypt_type=aes&msg_signature]  — a user's message or an event, as XML,
+  in plaintext mode or in safe mode (AES, EncodingAESKey). It waits 5 seconds for the answer, the passive
+  reply (XML); without one it retries, up to three tries.
+
+Signatures, AES and the XML of messages and replies are wechatpy's. A bad or missing signature, or a timestamp
+more than 5 minutes away from now, is refused (403) before anything reaches the assistant. Each message reaches
+the assistant once (retries are recognised by MsgId, events by FromUserName + CreateTime); the answer goes back
+as the passive reply when it is ready within `reply_timeout` seconds, otherwise WeChat gets "success" and the
+answer follows through the customer-service message API (客服消息, needs AppID and AppSecret). An answer longer
+than a WeChat text message (2048 bytes) is split: the first part is the passive reply, the rest follow through
+the customer-service API, in order.
+
+The assistant's turn is rendered as text: its texts, then an `ask` payload's options as numbered lines
+("回复1：本科"); a reply "1" (or "１") then answers with that option's payload. The `assessment` payload is not
+shown (its Chinese explanation is in the same turn).
+
+Configuration, from the credentials block, else from the environment:
+
+    token             WECHAT_TOKEN              Token (令牌) of 服务器配置; without it the URL answers 503
+    encoding_aes_key  WECHAT_ENCODING_AES_KEY   EncodingAESKey (43 characters), for safe mode
+    app_id            WECHAT_APP_ID             AppID (safe mode and the customer-service API)
+    app_secret        WECHAT_APP_SECRET         AppSecret (the customer-service API)
+    api_base          WECHAT_API_BASE           default https://api.weixin.qq.com
+    reply_timeout     (credentials only)        seconds to wait for a passive reply, default 4
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+import aiohttp
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.events import BaseEvent
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.replies import TextReply
+from wechatpy.utils import check_signature
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://api.weixin.qq.com"
+DEFAULT_REPLY_TIMEOUT = 4.0      # WeChat gives up after 5 s
+MAX_TEXT_BYTES = 2048            # a WeChat text message (passive reply and customer-service message), UTF-8
+REPLAY_WINDOW = 300              # seconds a request's timestamp may be away from now
+SEEN_TTL = 2 * REPLAY_WINDOW     # a message id is remembered longer than a request can be replayed
+SEEN_MAX = 10_000
+OPTIONS_TTL = 24 * 3600
+OPTIONS_MAX = 10_000
+FOLLOW_UP_DELAY = 0.5            # customer-service messages go after the passive reply they continue
+MAX_BODY = 64 * 1024
+SUCCESS = "success"              # WeChat's "received, nothing to say, do not retry"
+TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential, invalid access_token, access_token expired
+
+CONFIG_ENV = {"token": "WECHAT_TOKEN", "encoding_aes_key": "WECHAT_ENCODING_AES_KEY", "app_id": "WECHAT_APP_ID",
+              "app_secret": "WECHAT_APP_SECRET", "api_base": "WECHAT_API_BASE"}
+
+NOT_CONFIGURED = ("微信公众号渠道未启用：没有配置 Token。请设置环境变量 WECHAT_TOKEN（或在 credentials.yml 的 "
+                  "assistant.channels.wechat.WeChatInput 下填写 token），与公众号后台“服务器配置”中的令牌(Token)一致，"
+                  "然后重启助手。")
+SAFE_MODE_NOT_CONFIGURED = ("无法处理安全模式的消息：没有配置有效的 EncodingAESKey（43位）和 AppID。请设置环境变量 "
+                            "WECHAT_ENCODING_AES_KEY 和 WECHAT_APP_ID（或 credentials.yml 中的 encoding_aes_key、app_id），"
+                            "与公众号后台一致，然后重启助手。")
+BAD_SIGNATURE = "签名校验失败：请求不是来自微信服务器，或 Token 配置不一致。"
+BAD_TIMESTAMP = "请求的时间戳缺失或与当前时间相差超过5分钟，已拒绝（防止重放）。"
+BAD_MESSAGE = "无法解析的消息：需要微信服务器推送的 XML。"
+TOO_LARGE = "消息过大。"
+TEXT_ONLY = ("抱歉，我目前只能看懂文字消息。请直接用文字告诉我您的情况，例如：“我今年28岁，本科毕业，在园区上班，"
+             "社保交了两年”。")
+FAILED = "抱歉，系统暂时出了点问题，请稍后再试；也可以拨打12345政务服务热线咨询。"
+TOO_SLOW = "抱歉，这次回答生成得有点慢，没能及时发给您。请稍后再发一次刚才的消息。"
+GREETING = "你好"  # what a new follower "says": the assistant's normal greeting comes back
+
+
+# --- rendering ----------------------------------------------------------------------------------------------
+
+def _options_of(message: Dict[Text, Any]) -> Optional[List[Dict[Text, str]]]:
+    """The choices a message offers: an `ask` payload's options, or buttons; None when it offers none."""
+    custom = message.get("custom")
+    raw = None
+    if isinstance(custom, dict) and custom.get("type") == "ask":
+        raw = custom.get("options")
+    elif message.get("buttons"):
+        raw = message["buttons"]
+    options = [{"title": str(o["title"]), "payload": str(o["payload"])} for o in raw or []
+               if isinstance(o, dict) and o.get("title") is not None and o.get("payload") is not None]
+    return options or None
+
+
+def render(messages: List[Dict[Text, Any]]) -> tuple[str, Optional[List[Dict[Text, str]]]]:
+    """One turn of the assistant as WeChat text, and the options a numbered reply picks (None: no options).
+
+    Texts are joined; the last message that offers options gets them as numbered lines under it
+    ("回复1：本科"). Custom payloads are not shown: `ask` becomes the numbered lines, and `assessment`'s
+    explanation already is one of the texts.
+    """
+    last = max((i for i, m in enumerate(messages) if _options_of(m)), default=None)
+    blocks: List[str] = []
+    options = None
+    for i, message in enumerate(messages):
+        for key in ("text", "image", "attachment"):
+            value = message.get(key)
+            if isinstance(value, str) and value.strip():
+                blocks.append(value.strip())
+        if i == last:
+            options = _options_of(message)
+            lines = "\n".join(f"回复{n}：{o['title']}" for n, o in enumerate(options, 1))
+            if blocks:
+                blocks[-1] = f"{blocks[-1]}\n{lines}"
+            else:
+                blocks.append(lines)
+    return "\n\n".join(blocks), options
+
+
+def _cut(line: str, limit: int) -> int:
+    """How many characters of `line` fit into `limit` bytes, ending after a punctuation mark when one is near."""
+    size, end = 0, 0
+    for end, char in enumerate(line):
+        size += len(char.encode("utf-8"))
+        if size > limit:
+            break
+    else:
+        return len(line)
+    for stop in range(end, max(end - 120, 0), -1):
+        if line[stop - 1] in "。；！？，、;!?, ）)":
+            return stop
+    return max(end, 1)
+
+
+def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> List[str]:
+    """`text` in parts of at most `limit` bytes (UTF-8), split between lines where possible."""
+    parts: List[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate.encode("utf-8")) <= limit:
+            current = candidate
+            continue
+        if current.strip():
+            parts.append(current.strip("\n"))
+        while len(line.encode("utf-8")) > limit:
+            n = _cut(line, limit)
+            parts.append(line[:n])
+            line = line[n:]
+        current = line
+    if current.strip():
+        parts.append(current.strip("\n"))
+    return parts
+
+
+def pick_option(text: str, options: Optional[List[Dict[Text, str]]]) -> str:
+    """A reply "1" (or "１", "1。") to numbered options is that option's payload; anything else stays as it is."""
+    if options:
+        bare = unicodedata.normalize("NFKC", text).strip().rstrip("。.、,，!！")
+        if re.fullmatch(r"[0-9]{1,3}", bare) and 1 <= int(bare) <= len(options):
+            return options[int(bare) - 1]["payload"]
+    return text
+
+
+# --- the customer-service message API --------------------------------------------------------------------------
+
+class WeChatAPIError(Exception):
+    def __init__(self, errcode: Any, errmsg: Any) -> None:
+        super().__init__(f"errcode {errcode}: {errmsg}")
+        self.errcode = errcode
+
+
+async def _json(resp: aiohttp.ClientResponse) -> Dict[Text, Any]:
+    resp.raise_for_status()
+    data = json.loads(await resp.text(encoding="utf-8"))  # WeChat answers JSON, sometimes as text/plain
+    if not isinstance(data, dict):
+        raise WeChatAPIError(None, f"unexpected answer {data!r}")
+    return data
+
+
+class WeChatAPI:
+    """GET /cgi-bin/token (the access_token, cached until shortly before it expires) and
+    POST /cgi-bin/message/custom/send (a text message to a user who wrote within the last 48 hours)."""
+
+    def __init__(self, api_base: str, app_id: str, app_secret: str, timeout: float = 10.0) -> None:
+        self.api_base = api_base.rstrip("/")
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._token: Optional[str] = None
+        self._expires = 0.0
+        self._lock: Optional[asyncio.Lock] = None
+
+    def session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(timeout=self.timeout)
+
+    async def access_token(self, session: aiohttp.ClientSession, stale: Optional[str] = None) -> str:
+        """The cached token; a new one when it expires soon or when `stale` (refused by WeChat) is the cached one."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._token is None or self._token == stale or time.monotonic() >= self._expires:
+                params = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret}
+                async with session.get(f"{self.api_base}/cgi-bin/token", params=params) as resp:
+                    data = await _json(resp)
+                if not data.get("access_token"):
+                    raise WeChatAPIError(data.get("errcode"), data.get("errmsg"))
+                expires_in = int(data.get("expires_in") or 7200)
+                self._token = str(data["access_token"])
+                self._expires = time.monotonic() + max(expires_in - 300, expires_in / 2)
+            return self._token
+
+    async def send_text(self, session: aiohttp.ClientSession, openid: str, content: str) -> None:
+        body = json.dumps({"touser": openid, "msgtype": "text", "text": {"content": content}},
+                          ensure_ascii=False).encode("utf-8")  # WeChat wants the characters, not \u escapes
+        token = await self.access_token(session)
+        for attempt in (1, 2):
+            async with session.post(f"{self.api_base}/cgi-bin/message/custom/send", params={"access_token": token},
+                                    data=body, headers={"Content-Type": "application/json; charset=utf-8"}) as resp:
+                data = await _json(resp)
+            code = int(data.get("errcode") or 0)
+            if code == 0:
+                return
+            if code in TOKEN_ERRORS and attempt == 1:
+                token = await self.access_token(session, stale=token)
+                continue
+            raise WeChatAPIError(code, data.get("errmsg"))
+
+
+# --- the channel --------------------------------------------------------------------------------------------
+
+@dataclass
+class _Job:
+    """One message from WeChat and its answer, shared by the retries of that message."""
+    task: "asyncio.Task[List[str]]" = None  # type: ignore[assignment]
+    created: float = field(default_factory=time.monotonic)
+    waiting: int = 0                  # requests waiting for the answer right now
+    delivered: Optional[str] = None   # None, "passive" (a request replied with it) or "pushed" (customer service)
+
+
+def _setting(credentials: Dict[Text, Any], key: str) -> str:
+    value = credentials.get(key)
+    if value is None or str(value).strip() == "":
+        value = os.environ.get(CONFIG_ENV[key], "")
+    return str(value).strip()
+
+
+class WeChatInput(InputChannel):
+    """The WeChat official account channel (see the module's docstring)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "wechat"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeChatInput":
+        credentials = dict(credentials or {})
+        unknown = set(credentials) - set(CONFIG_ENV) - {"reply_timeout"}
+        if unknown:
+            logger.warning("wechat: unknown settings %s in credentials.yml (known: %s, reply_timeout)",
+                           sorted(unknown), ", ".join(CONFIG_ENV))
+        timeout = credentials.get("reply_timeout")
+        return cls(token=_setting(credentials, "token"),
+                   encoding_aes_key=_setting(credentials, "encoding_aes_key"),
+                   app_id=_setting(credentials, "app_id"),
+                   app_secret=_setting(credentials, "app_secret"),
+                   api_base=_setting(credentials, "api_base") or DEFAULT_API_BASE,
+                   reply_timeout=DEFAULT_REPLY_TIMEOUT if timeout in (None, "") else float(timeout))
+
+    def __init__(self, token: str = "", encoding_aes_key: str = "", app_id: str = "", app_secret: str = "",
+                 api_base: str = DEFAULT_API_BASE, reply_timeout: float = DEFAULT_REPLY_TIMEOUT) -> None:
+        self.token = token or ""
+        self.app_id = app_id or ""
+        self.reply_timeout = max(0.0, float(reply_timeout))
+        self.crypto: Optional[WeChatCrypto] = None
+        if not self.token:
+            logger.warning("wechat: no token (WECHAT_TOKEN): /webhooks/%s/ answers 503", self.name())
+        if encoding_aes_key:
+            try:
+                if not self.app_id:
+                    raise ValueError("safe mode needs the AppID too")
+                self.crypto = WeChatCrypto(self.token, encoding_aes_key, self.app_id)
+            except Exception as exc:  # a wrong key must not stop the assistant
+                logger.error("wechat: EncodingAESKey/AppID unusable (%s): safe-mode messages answer 503", exc)
+        self.api = WeChatAPI(api_base or DEFAULT_API_BASE, self.app_id, app_secret) \
+            if self.app_id and app_secret else None
+        if self.token and self.api is None:
+            logger.warning("wechat: no AppID/AppSecret: answers slower than %.1fs and the rest of long answers "
+                           "cannot be sent (customer-service message API)", self.reply_timeout)
+        if self.reply_timeout > 4.5:
+            logger.warning("wechat: reply_timeout %.1fs leaves WeChat's 5 s no margin", self.reply_timeout)
+        self._jobs: "collections.OrderedDict[str, _Job]" = collections.OrderedDict()
+        self._options: "collections.OrderedDict[str, tuple[float, List[Dict[Text, str]]]]" = \
+            collections.OrderedDict()
+        self._urls: "collections.OrderedDict[tuple, tuple[float, str]]" = collections.OrderedDict()
+        self._deliveries: Dict[str, asyncio.Task] = {}
+        self._background: set = set()
+
+    # -- HTTP ----------------------------------------------------------------------------------------------
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint(f"{self.name()}_webhook")
+
+        @bp.route("/", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            refused = self._refuse(request)
+            if refused:
+                return refused
+            return response.text(request.args.get("echostr") or "")
+
+        @bp.route("/", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            refused = self._refuse(request)
+            if refused:
+                return refused
+            if len(request.body or b"") > MAX_BODY:
+                return response.text(TOO_LARGE, status=413)
+            safe = (request.args.get("encrypt_type") or "raw").lower() == "aes"
+            if safe:
+                if self.crypto is None:
+                    return response.text(SAFE_MODE_NOT_CONFIGURED, status=503)
+                try:
+                    xml = self.crypto.decrypt_message(request.body, request.args.get("msg_signature") or "",
+                                                      request.args.get("timestamp"), request.args.get("nonce"))
+                except (InvalidSignatureException, InvalidAppIdException):
+                    return response.text(BAD_SIGNATURE, status=403)
+                except Exception:
+                    return response.text(BAD_MESSAGE, status=400)
+            else:
+                xml = request.body
+                if not self._first_use(request):
+                    return response.text(BAD_SIGNATURE, status=403)
+            try:
+                message = parse_message(xml)
+                openid = str(message.source or "")
+                key = f"id:{int(message.id)}" if message.id else f"at:{openid}:{int(message.time)}"
+                if not openid or not message.target:
+                    raise ValueError("no FromUserName/ToUserName")
+            except Exception:
+                return response.text(BAD_MESSAGE, status=400)
+            try:
+                text = await self._handle(message, openid, key, on_new_message)
+            except Exception:
+                logger.exception("wechat: handling a message failed")
+                text = FAILED
+            if not text:
+                return response.text(SUCCESS)
+            reply = TextReply(message=message, content=text.replace("]]>", "]] >")).render()
+            if safe:
+                reply = self.crypto.encrypt_message(reply, request.args.get("nonce"))
+            return response.text(reply, content_type="application/xml; charset=utf-8")
+
+        return bp
+
+    def _refuse(self, request: Request) -> Optional[HTTPResponse]:
+        """503 when the channel is not configured; 403 for a bad signature or a timestamp out of the window."""
+        if not self.token:
+            return response.text(NOT_CONFIGURED, status=503)
+        timestamp, nonce = request.args.get("timestamp"), request.args.get("nonce")
+        signature = request.args.get("signature")
+        safe = (request.args.get("encrypt_type") or "").lower() == "aes"
+        if not timestamp or not nonce or not (signature or (safe and request.method == "POST")):
+            return response.text(BAD_SIGNATURE, status=403)
+        try:
+            if abs(time.time() - int(timestamp)) > REPLAY_WINDOW:
+                return response.text(BAD_TIMESTAMP, status=403)
+        except ValueError:
+            return response.text(BAD_TIMESTAMP, status=403)
+        if signature:  # in safe mode the msg_signature over the encrypted message is checked too
+            try:
+                check_signature(self.token, signature, timestamp, nonce)
+            except InvalidSignatureException:
+                return response.text(BAD_SIGNATURE, status=403)
+        return None
+
+    def _first_use(self, request: Request) -> bool:
+        """In plaintext mode the signature does not cover the body: a signed URL is good for one body only
+        (WeChat's retries send the same one again)."""
+        key = (request.args.get("timestamp"), request.args.get("nonce"), request.args.get("signature"))
+        digest = hashlib.sha256(request.body or b"").hexdigest()
+        now = time.monotonic()
+        while self._urls and (len(self._urls) >= SEEN_MAX or now - next(iter(self._urls.values()))[0] > SEEN_TTL):
+            self._urls.popitem(last=False)
+        seen = self._urls.setdefault(key, (now, digest))
+        return seen[1] == digest
+
+    # -- messages ------------------------------------------------------------------------------------------
+
+    async def _handle(self, message: Any, openid: str, key: str,
+                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Optional[str]:
+        """The passive reply to one request (None: "success")."""
+        if isinstance(message, BaseEvent) or str(getattr(message, "_data", {}).get("MsgType")).lower() == "event":
+            if getattr(message, "event", "") not in ("subscribe", "subscribe_scan"):
+                return None
+            text, message_id = GREETING, None
+        elif message.type == "text" and (message.content or "").strip():
+            text, message_id = message.content, str(message.id or "") or None
+        else:
+            text, message_id = None, None
+        job = self._jobs.get(key)
+        if job is None or job.task.cancelled():  # the first try of this message (a retry joins its job)
+            self._forget_old()
+            work = (self._ask_assistant(text, openid, message_id, on_new_message) if text
+                    else self._constant([TEXT_ONLY]))
+            job = _Job()
+            job.task = asyncio.ensure_future(self._run(job, openid, work))
+            self._jobs[key] = job
+        return await self._wait(job, openid)
+
+    async def _constant(self, parts: List[str]) -> List[str]:
+        return parts
+
+    async def _ask_assistant(self, text: str, openid: str, message_id: Optional[str],
+                             on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> List[str]:
+        """The assistant's answer to `text`, as WeChat messages; remembers the options it offers."""
+        text = pick_option(text, self._remembered(openid))
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(UserMessage(text, collector, sender_id=openid, input_channel=self.name(),
+                                             message_id=message_id))
+        except Exception:
+            logger.exception("wechat: the assistant failed on a message")
+            return [FAILED]
+        rendered, options = render(collector.messages)
+        self._remember(openid, options)
+        return split_text(rendered)
+
+    async def _run(self, job: _Job, openid: str, work: Awaitable[List[str]]) -> List[str]:
+        try:
+            parts = await work
+        except Exception:
+            logger.exception("wechat: answering a message failed")
+            parts = [FAILED]
+        if job.waiting == 0 and job.delivered is None:  # every request has had its answer ("success")
+            job.delivered = "pushed"
+            self._deliver(openid, parts, 0)
+        return parts
+
+    async def _wait(self, job: _Job, openid: str) -> Optional[str]:
+        """Waits up to `reply_timeout` for the job: its first part as the passive reply, or None ("success")."""
+        job.waiting += 1
+        try:
+            try:
+                await asyncio.wait_for(asyncio.shield(job.task), timeout=self.reply_timeout)
+            except asyncio.TimeoutError:
+                pass
+            if job.task.done() and not job.task.cancelled() and job.delivered != "pushed":
+                parts = job.task.result()
+                if not parts:
+                    return None
+                if job.delivered is None:
+                    job.delivered = "passive"
+                    self._deliver(openid, parts[1:], FOLLOW_UP_DELAY)
+                return parts[0]
+            if job.delivered is None and self.api is None:
+                return TOO_SLOW
+            return None
+        finally:
+            job.waiting -= 1
+            if job.waiting == 0 and job.delivered is None and job.task.done() and not job.task.cancelled():
+                job.delivered = "pushed"  # the answer came while the only waiting request went away
+                self._deliver(openid, job.task.result(), 0)
+
+    def _forget_old(self) -> None:
+        now = time.monotonic()
+        while self._jobs:
+            key, job = next(iter(self._jobs.items()))
+            if now - job.created < SEEN_TTL and len(self._jobs) < SEEN_MAX:
+                break
+            self._jobs.popitem(last=False)
+
+    def _remembered(self, openid: str) -> Optional[List[Dict[Text, str]]]:
+        entry = self._options.get(openid)
+        if entry and time.monotonic() - entry[0] < OPTIONS_TTL:
+            return entry[1]
+        return None
+
+    def _remember(self, openid: str, options: Optional[List[Dict[Text, str]]]) -> None:
+        self._options.pop(openid, None)
+        if options:
+            self._options[openid] = (time.monotonic(), options)
+            while len(self._options) > OPTIONS_MAX:
+                self._options.popitem(last=False)
+
+    # -- customer-service messages -------------------------------------------------------------------------
+
+    def _spawn(self, coroutine: Awaitable[Any]) -> asyncio.Task:
+        task = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    def _deliver(self, openid: str, parts: List[str], delay: float) -> None:
+        """Sends `parts` through the customer-service API, after what was sent to this user before."""
+        if not parts:
+            return
+        if self.api is None:
+            logger.warning("wechat: %d message(s) for a user not sent: no AppID/AppSecret", len(parts))
+            return
+        previous = self._deliveries.get(openid)
+
+        async def send() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            if delay:
+                await asyncio.sleep(delay)
+            await self._send(openid, parts)
+
+        task = self._spawn(send())
+        self._deliveries[openid] = task
+        task.add_done_callback(lambda t: self._deliveries.pop(openid, None) if self._deliveries.get(openid) is t
+                               else None)
+
+    async def _send(self, openid: str, parts: List[str]) -> None:
+        try:
+            async with self.api.session() as session:
+                for part in parts:
+                    await self.api.send_text(session, openid, part)
+        except (WeChatAPIError, aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            logger.warning("wechat: customer-service message not sent: %s", exc)
+        except Exception:
+            logger.exception("wechat: customer-service message not sent")

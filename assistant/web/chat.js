@@ -1,0 +1,231 @@
+/* The residents' chat: talks to the REST channel on the same origin (POST /webhooks/rest/webhook),
+ * draws `ask` options as buttons and `assessment` payloads as cards (assistant/web/card.js).
+ * The conversation id and the transcript stay in localStorage; "重新开始" starts a new conversation.
+ * Text from the server is only ever set with textContent. */
+(function () {
+  "use strict";
+
+  var path = location.pathname;
+  var at = path.lastIndexOf("/webhooks/web");
+  var base = at >= 0 ? path.slice(0, at) : "";
+  var WEBHOOK = base + "/webhooks/rest/webhook";
+  var TERMS = base + "/webhooks/web/terms.json";
+  var STORE = "suzhou-luohu.chat.v1";
+  var KEEP = 80;  // transcript entries kept in localStorage
+
+  var el = window.LuohuCard.el;
+  var log = document.getElementById("log");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("input");
+  var sendButton = document.getElementById("send");
+  var typing = document.getElementById("typing");
+  var senderLabel = document.getElementById("sender");
+  var terms = {};
+  var busy = false;
+  var state = load();
+  save();  // the conversation id is kept from the first visit on
+  senderLabel.textContent = state.sender;
+
+  function newSender() {
+    var bytes = new Uint8Array(8);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return "web-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function load() {
+    try {
+      var saved = JSON.parse(localStorage.getItem(STORE) || "null");
+      if (saved && typeof saved.sender === "string" && Array.isArray(saved.entries)) return saved;
+    } catch (e) { /* private mode or a damaged entry: start afresh */ }
+    return {sender: newSender(), entries: []};
+  }
+
+  function save() {
+    state.entries = state.entries.slice(-KEEP);
+    try { localStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* storage full or off */ }
+  }
+
+  function scrollDown() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function disableOptions() {
+    Array.prototype.forEach.call(log.querySelectorAll(".options .option"), function (b) { b.disabled = true; });
+  }
+
+  function addUser(text) {
+    var msg = el("div", "msg user");
+    msg.appendChild(el("div", "bubble plain-text", text));
+    log.appendChild(msg);
+    return msg;
+  }
+
+  function addError(text) {
+    var msg = el("div", "msg bot error");
+    msg.appendChild(el("div", "bubble plain-text", text));
+    log.appendChild(msg);
+  }
+
+  function optionButtons(options) {
+    var group = el("div", "options");
+    options.forEach(function (o) {
+      var title = o.title !== undefined ? o.title : String(o.value);
+      var button = el("button", "option", title);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        if (busy || button.disabled) return;
+        button.classList.add("chosen");
+        send(String(o.payload), title);
+      });
+      group.appendChild(button);
+    });
+    return group;
+  }
+
+  /* One turn of the assistant: its texts, the options of its question, its assessment card.
+   * The REST channel splits a text at blank lines, so the explanation sent with an assessment arrives as
+   * the run of texts just before it, from its heading (which names the date, as_of) on: that run goes
+   * inside the card, folded, instead of filling the screen. */
+  function addBot(replies) {
+    var msg = el("div", "msg bot");
+    var run = [];  // text bubbles since the last options or card
+    (replies || []).forEach(function (r) {
+      if (typeof r.text === "string" && r.text) {
+        var bubble = el("div", "bubble plain-text", r.text);
+        msg.appendChild(bubble);
+        run.push(bubble);
+      }
+      if (Array.isArray(r.buttons) && r.buttons.length) {
+        msg.appendChild(optionButtons(r.buttons));
+        run = [];
+      }
+      var custom = r.custom;
+      if (!custom || typeof custom !== "object") return;
+      if (custom.type === "ask" && Array.isArray(custom.options) && custom.options.length) {
+        msg.appendChild(optionButtons(custom.options));
+        run = [];
+      } else if (custom.type === "assessment" && Array.isArray(custom.channels)) {
+        var explanation = null;
+        for (var i = run.length - 1; i >= 0; i--) {
+          if (custom.as_of && run[i].textContent.indexOf(custom.as_of) >= 0) {
+            explanation = run.slice(i).map(function (b) {
+              msg.removeChild(b);
+              return b.textContent;
+            }).join("\n\n");
+            break;
+          }
+        }
+        msg.appendChild(window.LuohuCard.render(custom, {terms: terms, explanation: explanation}));
+        run = [];
+      }
+    });
+    if (!msg.childNodes.length) return null;
+    log.appendChild(msg);
+    return msg;
+  }
+
+  function setBusy(on) {
+    busy = on;
+    typing.hidden = !on;
+    sendButton.disabled = on;
+  }
+
+  function send(message, shown) {
+    message = String(message || "").trim();
+    if (!message || busy) return;
+    disableOptions();
+    var text = shown || message;
+    addUser(text);
+    state.entries.push({who: "user", text: text});
+    save();
+    setBusy(true);
+    scrollDown();
+    fetch(WEBHOOK, {
+      method: "POST",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({sender: state.sender, message: message})
+    }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    }).then(function (replies) {
+      if (!Array.isArray(replies) || !replies.length) {
+        addError("助手没有回复，请换个说法再试，或点“转人工”。");
+        return;
+      }
+      state.entries.push({who: "bot", replies: replies});
+      save();
+      addBot(replies);
+    }).catch(function () {
+      addError("网络连接失败，请稍后再试。");
+    }).then(function () {
+      setBusy(false);
+      scrollDown();
+      var last = log.lastElementChild;
+      var card = last && last.querySelector(".assessment-card");
+      if (card) card.scrollIntoView({block: "start"});
+    });
+  }
+
+  function redraw() {
+    Array.prototype.slice.call(log.children).forEach(function (child) {
+      if (child.id !== "welcome") log.removeChild(child);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("#examples .option"), function (b) {
+      b.disabled = false;
+      b.classList.remove("chosen");
+    });
+    var previous = null;
+    state.entries.forEach(function (entry) {
+      if (entry.who === "user") {
+        if (previous) {  // the option the resident clicked stays marked
+          Array.prototype.forEach.call(previous.querySelectorAll(".option"), function (b) {
+            if (b.textContent === entry.text) b.classList.add("chosen");
+          });
+        }
+        addUser(entry.text);
+        previous = null;
+      } else if (entry.who === "bot") {
+        previous = addBot(entry.replies);
+      }
+    });
+    if (state.entries.length) {
+      // only the options of the assistant's latest turn can still be answered
+      disableOptions();
+      var last = state.entries[state.entries.length - 1];
+      if (last.who === "bot" && log.lastElementChild) {
+        Array.prototype.forEach.call(log.lastElementChild.querySelectorAll(".options .option"), function (b) {
+          b.disabled = false;
+        });
+      }
+    }
+    senderLabel.textContent = state.sender;
+    scrollDown();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (!text.trim() || busy) return;
+    input.value = "";
+    send(text);
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-message]"), function (b) {
+    b.addEventListener("click", function () {
+      if (b.classList.contains("option")) b.classList.add("chosen");
+      send(b.getAttribute("data-message"), b.classList.contains("option") ? null : undefined);
+    });
+  });
+
+  document.getElementById("restart").addEventListener("click", function () {
+    if (busy) return;
+    state = {sender: newSender(), entries: []};
+    save();
+    redraw();
+    input.focus();
+  });
+
+  fetch(TERMS).then(function (r) { return r.ok ? r.json() : {}; })
+    .catch(function () { return {}; })
+    .then(function (t) { terms = t || {}; redraw(); });
+})();
