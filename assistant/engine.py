@@ -530,7 +530,7 @@ def _county_open(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) ->
         return _not_encoded("county_open", scheme, texts["not_encoded"])
     housing = rs.get("county_open", "legal_housing")
     h = _fact(p, "housing", lambda v: v in housing.value)
-    area_label = area_name(p.target_area) if p.target_area else "该县级市"
+    area_label = area_name(p.target_area) if p.target_area else texts["area_unknown"]
     criteria = [_criterion("county_housing", texts["legal_housing"].format(area=area_label), h, housing,
                            texts["note"])]
     if area_kind is None:

@@ -55,6 +55,8 @@ from wechatpy.utils import check_signature
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 
+from assistant.rules import policy
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
@@ -73,21 +75,18 @@ TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential, invalid access_token
 CONFIG_ENV = {"token": "WECHAT_TOKEN", "encoding_aes_key": "WECHAT_ENCODING_AES_KEY", "app_id": "WECHAT_APP_ID",
               "app_secret": "WECHAT_APP_SECRET", "api_base": "WECHAT_API_BASE"}
 
-NOT_CONFIGURED = ("微信公众号渠道未启用：没有配置 Token。请设置环境变量 WECHAT_TOKEN（或在 credentials.yml 的 "
-                  "assistant.channels.wechat.WeChatInput 下填写 token），与公众号后台“服务器配置”中的令牌(Token)一致，"
-                  "然后重启助手。")
-SAFE_MODE_NOT_CONFIGURED = ("无法处理安全模式的消息：没有配置有效的 EncodingAESKey（43位）和 AppID。请设置环境变量 "
-                            "WECHAT_ENCODING_AES_KEY 和 WECHAT_APP_ID（或 credentials.yml 中的 encoding_aes_key、app_id），"
-                            "与公众号后台一致，然后重启助手。")
-BAD_SIGNATURE = "签名校验失败：请求不是来自微信服务器，或 Token 配置不一致。"
-BAD_TIMESTAMP = "请求的时间戳缺失或与当前时间相差超过5分钟，已拒绝（防止重放）。"
-BAD_MESSAGE = "无法解析的消息：需要微信服务器推送的 XML。"
-TOO_LARGE = "消息过大。"
-TEXT_ONLY = ("抱歉，我目前只能看懂文字消息。请直接用文字告诉我您的情况，例如：“我今年28岁，本科毕业，在园区上班，"
-             "社保交了两年”。")
-FAILED = "抱歉，系统暂时出了点问题，请稍后再试；也可以拨打12345政务服务热线咨询。"
-TOO_SLOW = "抱歉，这次回答生成得有点慢，没能及时发给您。请稍后再发一次刚才的消息。"
-GREETING = "你好"  # what a new follower "says": the assistant's normal greeting comes back
+# Chinese texts live in assistant/messages.yml (wechat:).
+_TEXTS = policy().messages["wechat"]
+NOT_CONFIGURED = _TEXTS["not_configured"]
+SAFE_MODE_NOT_CONFIGURED = _TEXTS["safe_mode_not_configured"]
+BAD_SIGNATURE = _TEXTS["bad_signature"]
+BAD_TIMESTAMP = _TEXTS["bad_timestamp"]
+BAD_MESSAGE = _TEXTS["bad_message"]
+TOO_LARGE = _TEXTS["too_large"]
+TEXT_ONLY = _TEXTS["text_only"]
+FAILED = _TEXTS["failed"]
+TOO_SLOW = _TEXTS["too_slow"]
+GREETING = _TEXTS["greeting"]
 
 
 # --- rendering ----------------------------------------------------------------------------------------------
@@ -122,7 +121,7 @@ def render(messages: List[Dict[Text, Any]]) -> tuple[str, Optional[List[Dict[Tex
                 blocks.append(value.strip())
         if i == last:
             options = _options_of(message)
-            lines = "\n".join(f"回复{n}：{o['title']}" for n, o in enumerate(options, 1))
+            lines = "\n".join(_TEXTS["option_line"].format(n=n, title=o["title"]) for n, o in enumerate(options, 1))
             if blocks:
                 blocks[-1] = f"{blocks[-1]}\n{lines}"
             else:
