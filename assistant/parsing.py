@@ -248,7 +248,7 @@ _AGE = re.compile(
             rf"(?:今年|年龄|年纪|岁数|虚岁|周岁|(?<![a-z])age(?![a-z]))\s?(?:是|有|才|刚|已经|都|:|：)?\s?"
             rf"(?P<a2>{_NUM}){_MORE}?{_NOT_A_UNIT_AFTER}",
             rf"我\s?(?:都|已经|才|刚)?\s?(?P<a3>{_NUM}){_MORE}?\s?(?:了|啦)?(?=$|[，,。；;！!？?\s])",
-            rf"(?<![\d.])(?P<a4>\d+)\s?(?:years?\s?old|y/?o)(?![a-z])",
+            r"(?<![\d.])(?P<a4>\d+)\s?(?:years?\s?old|y/?o)(?![a-z])",
         )
     ),
     re.IGNORECASE,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import (MODEL, answer_for, interview, payloads, rasa_server, servers, texts)
+from tests.support.servers import MODEL, interview, payloads, rasa_server, servers, texts
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="no trained model: `make test` trains one first")
