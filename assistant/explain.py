@@ -1,6 +1,8 @@
 """Assessment -> plain Chinese for a resident or for hotline staff to read out.
 
 Everything said here is read from the assessment and the message templates; no rule is decided twice.
+Every line that rests on an unverified rule carries the flag, and an answer with any such line ends with
+the notice (docs/rules.md: unverified rules carry their flag to the user).
 """
 from __future__ import annotations
 
@@ -18,6 +20,19 @@ def _labels(fields: list[str]) -> str:
     return "、".join(names.get(f, f) for f in fields)
 
 
+def _flag(item: dict) -> str:
+    """"【有效期延续情况尚待官方核实】" or "【该项分值/条件尚待官方核实】" for an unverified item, else ""."""
+    if item.get("verified", True):
+        return ""
+    return _t("caveat_flag").format(caveat=item["caveat"]) if item.get("caveat") else _t("unverified_flag")
+
+
+def _flagged(lines: list[str]) -> bool:
+    """Whether any line carries a flag (the answer then ends with the notice): every flag ends the same way."""
+    end = _t("unverified_flag")[-len("尚待官方核实】"):]
+    return any(end in line for line in lines)
+
+
 def _channel_title(channel: dict) -> str:
     """"人才落户（先落户后就业）": the channel with the name of the route that decided it, if any."""
     names = [c["route_name"] for c in channel["criteria"] if c.get("route") == channel["route"] and "route_name" in c]
@@ -33,7 +48,7 @@ def _criterion_line(c: dict, template: str | None = None) -> str:
     src = c["source"]
     return (template or _t("criterion_line")).format(
         text=c["text"], detail=f"（{c['detail']}）" if c.get("detail") else "", document=_short_title(src["document"]),
-        article=src["article"], effective_from=src["effective_from"], flag="" if c["verified"] else _t("unverified_flag"))
+        article=src["article"], effective_from=src["effective_from"], flag=_flag(c))
 
 
 def _points_items(p: dict) -> str:
@@ -41,34 +56,44 @@ def _points_items(p: dict) -> str:
     return "，".join(f"{i['label']}{i['points']}分" + ("*" if not i["verified"] else "") for i in p["items"]) or "无"
 
 
+def _route_of_closest(not_met: list[dict], criteria: list[dict]) -> list[dict]:
+    """The unmet conditions of the route nearest to passing: a route that covers the person's credential
+    first (its age or months are what failed), then the one with the fewest unmet conditions."""
+    covered = {c.get("route") for c in criteria if c["id"].endswith("_credential") and c["result"] != "not_met"}
+    by_route: dict = {}
+    for c in not_met:
+        by_route.setdefault(c.get("route"), []).append(c)
+    return min(by_route.items(), key=lambda kv: (kv[0] not in covered, len(kv[1])))[1]
+
+
 def _reason(channel: dict, result: dict) -> str:
-    """One line on why a channel is not (yet) open."""
+    """One line on why a channel is not (yet) open, flagged when it rests on an unverified rule."""
     criteria = channel["criteria"]
     if channel["id"] == "points" and result["points"] and channel["status"] == "undetermined" and \
             not any(c["result"] == "unknown" for c in criteria if c["id"] != "points_score"):
         p = result["points"]
+        score = next(c for c in criteria if c["id"] == "points_score")
         return _t("reason_points").format(known=p["known"], line=p["line"], gap=p["gap_points"],
-                                          unscored="、".join(p["unscored_labels"][:3]))
+                                          unscored="、".join(p["unscored_labels"][:3])) + _flag(score)
     not_met = [c for c in criteria if c["result"] == "not_met"]
     if channel["status"] == "not_applicable" and criteria:
-        return _t("reason_text").format(text=criteria[0]["text"])
+        return _t("reason_text").format(text=criteria[0]["text"]) + _flag(criteria[0])
     if channel["status"] == "not_eligible" and not_met:
-        return _t("reason_not_met").format(text=_closest(not_met)["text"])
+        route = _route_of_closest(not_met, criteria)
+        shown = next((c for c in route if not c.get("verified", True)), route[0])
+        return _t("reason_not_met").format(text=shown["text"]) + _flag(shown)
     if channel["id"] == "residence_permit" and channel["status"] == "eligible":
         return _t("reason_permit")
-    if channel["status"] == "undetermined" and criteria and criteria[0]["id"] == "rules_not_encoded":
-        return _t("reason_text").format(text=criteria[0]["text"])
+    if channel["status"] == "undetermined" and criteria and criteria[0]["id"] in ("rules_not_encoded",
+                                                                                  "rules_expired"):
+        return _t("reason_text").format(text=criteria[0]["text"]) + _flag(criteria[0])
     if channel.get("missing"):
         return _t("reason_unknown").format(fields=_labels(channel["missing"][:4]))
     return ""
 
 
-def _closest(not_met: list[dict]) -> dict:
-    """The unmet condition of the route that is nearest to passing (fewest unmet conditions)."""
-    by_route: dict = {}
-    for c in not_met:
-        by_route.setdefault(c.get("route"), []).append(c)
-    return min(by_route.values(), key=len)[0]
+def _note_lines(channel: dict) -> list[str]:
+    return [_t("note_line").format(text=n["text"], flag=_flag(n)) for n in channel.get("notes") or []]
 
 
 def explain(result: dict) -> str:
@@ -83,22 +108,27 @@ def explain(result: dict) -> str:
         first = channels[recommended[0]]
         lines.append(_t("why").format(name=first["name"]))
         lines += [_criterion_line(c) for c in first["criteria"]]
+        lines += _note_lines(first)
     else:
         lines.append(_t("none_eligible"))
         if channels["residence_permit"]["status"] == "eligible":
-            lines.append(_t("permit_first"))
+            lines.append(_t("permit_first_county" if result["area"]["type"] == "county" else "permit_first"))
     lines += ["", _t("others")]
     for c in sorted((c for c in result["channels"] if c["id"] not in recommended[:1]),
                     key=lambda c: _STATUS_ORDER[c["status"]]):
         lines.append(_t("other_line").format(name=c["name"], status=_t("statuses")[c["status"]],
                                              reason=_reason(c, result)))
+        lines += ["  " + line for line in _note_lines(c)]
     p = result["points"]
+    unverified_points = False
     if p is not None and channels["points"]["status"] != "not_applicable":
         lines.append(_t("points_line").format(known=p["known"], line=p["line"], items=_points_items(p),
                                               unscored="、".join(p["unscored_labels"])))
+        unverified_points = any(not i["verified"] for i in p["items"])
     gaps = [g for c in result["channels"] if c["status"] != "eligible" for g in c["gaps"]]
     if gaps:
-        lines += ["", _t("changes")] + [_t("change_line").format(text=g["text"]) for g in _unique(gaps)]
+        lines += ["", _t("changes")] + [_t("change_line").format(text=g["text"], flag=_flag(g))
+                                        for g in _unique(gaps)]
     if result["registration_options"]:
         texts = policy().channels["registration"].texts
         lines += ["", _t("registration")] + [_t("registration_line").format(text=texts[o])
@@ -108,9 +138,7 @@ def explain(result: dict) -> str:
     steps = recommended or (["residence_permit"] if channels["residence_permit"]["status"] == "eligible" else [])
     if steps:
         lines += ["", _t("next")] + [_t("next_line").format(text=_t("next_steps")[cid]) for cid in steps]
-    if "county_open" in recommended:
-        lines.append(_t("county_note"))
-    if _relies_on_unverified(result):
+    if unverified_points or _flagged(lines):
         lines += ["", _t("unverified")]
     lines += ["", result["disclaimer"]]
     return "\n".join(lines)
@@ -124,12 +152,6 @@ def _unique(items: list[dict]) -> list[dict]:
             seen.add(item["text"])
             out.append(item)
     return out
-
-
-def _relies_on_unverified(result: dict) -> bool:
-    shown = [c for c in result["channels"] if c["status"] in ("eligible", "undetermined")]
-    return any(not cr["verified"] for c in shown for cr in c["criteria"]) or bool(
-        result["points"] and any(not i["verified"] for i in result["points"]["items"]))
 
 
 def _f(key: str) -> str:
@@ -146,31 +168,37 @@ def explain_channel(result: dict, channel_id: str) -> str:
         shown = [cr for cr in c["criteria"] if cr["result"] == wanted or c["status"] == "not_applicable"]
         if shown:
             lines += [_f(key)] + [_criterion_line(cr, _f("criterion")) for cr in _unique(shown)]
+    lines += _note_lines(c)
     if c["gaps"]:
-        lines += [_f("gaps")] + [_f("gap").format(text=g["text"]) for g in c["gaps"]]
+        lines += [_f("gaps")] + [_f("gap").format(text=g["text"], flag=_flag(g)) for g in c["gaps"]]
     if c.get("missing"):
         lines.append(_f("missing").format(fields=_labels(c["missing"][:5])))
     if channel_id == "points" and result["points"] is not None:
         lines.append(explain_points(result))
+    if _flagged(lines):
+        lines.append(_t("unverified"))
     return "\n".join(lines)
 
 
 def explain_points(result: dict) -> str:
     """The known points against the line, item by item, and what is not counted."""
     p = result["points"]
+    channel = next(c for c in result["channels"] if c["id"] == "points")
     if p is None:
-        if result["area"]["type"] == "county":
+        if channel["status"] == "not_applicable":  # a county-level city from 2023-04-01
             return _f("points_none_county").format(area=result["area"]["name"])
-        return _f("points_none_date")
+        # Before 2023-04-01 (the county-level cities used points too) or after the rules expired.
+        return channel["criteria"][0]["text"] + _flag(channel["criteria"][0]) if channel["criteria"] else \
+            _f("points_none_date")
     head = _f("points_enough" if p["gap_points"] == 0 else "points").format(known=p["known"], line=p["line"],
                                                                            gap=p["gap_points"])
     lines = [head, _f("points_items").format(items=_points_items(p)),
              _f("points_unscored").format(unscored="、".join(p["unscored_labels"]))]
     if any(not i["verified"] for i in p["items"]):
         lines.append(_f("points_unverified"))
-    gaps = [g for c in result["channels"] if c["id"] == "points" for g in c["gaps"] if g["field"] in
-            ("social_insurance_months", "points")]
-    lines += [g["text"] for g in gaps]
+    lines += [line.strip() for line in _note_lines(channel)]
+    gaps = [g for g in channel["gaps"] if g["field"] in ("social_insurance_months", "points")]
+    lines += [g["text"] + _flag(g) for g in gaps]
     return "\n".join(lines)
 
 
@@ -188,6 +216,6 @@ def explain_change(before: dict, after: dict, changes: str) -> str:
     if len(lines) == 1:
         lines.append(_f("no_change"))
         gaps = [g for c in after["channels"] if c["status"] != "eligible" for g in c["gaps"]]
-        lines += [_f("gap").format(text=g["text"]) for g in _unique(gaps)[:3]]
+        lines += [_f("gap").format(text=g["text"], flag=_flag(g)) for g in _unique(gaps)[:3]]
     lines.append(_f("hypothetical"))
     return "\n".join(lines)

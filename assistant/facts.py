@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 
 FACTS_FILE = Path(__file__).with_name("facts.yml")
 
-# The fields a message may set: the person's facts, never as_of (a parameter, not a fact).
-_FIELDS = {name: spec for name, spec in FIELD_SPECS.items() if name != "as_of"}
+# The fields a message may set: the person's facts, never as_of (a parameter, not a fact), and the range of
+# 周岁 a vague or nominal age allows ("四十多岁", "虚岁36"), which is not a contract field.
+_FIELDS = {**{name: spec for name, spec in FIELD_SPECS.items() if name != "as_of"}, "age_range": ("range",)}
 
 _TABLE_KEYS = {"contexts", "guards", "enum_alias_stoplist", "macros", "rules"}
 _RULE_KEYS = {"match", "set", "consume", "fence", "overlap", "guard", "unique", "in", "if", "unless", "reject"}
@@ -63,12 +64,19 @@ def _strip_groups(pattern: str) -> str:
 
 
 def _as_age(text: str) -> int | None:
+    if parsing.parse_age_range(text) is not None:  # "四十多岁" is no single age
+        return None
     age = parsing.parse_age(text)
     if age is None:  # "我妈55了": a bare number right after the person, the pattern vouched for it
         number = parsing.parse_number(text)
         if isinstance(number, int) and 0 <= number <= 120:
             age = number
     return age
+
+
+def _as_age_range(text: str) -> list[int] | None:
+    span = parsing.parse_age_range(text)
+    return None if span is None else list(span)
 
 
 def _as_area(text: str) -> str | None:
@@ -94,6 +102,7 @@ def _as_months(text: str) -> int | None:
 _CONVERTERS: dict[str, tuple[Callable[[str, dict], Any], set[str]]] = {
     "months": (lambda t, o: _cap(_as_months(t), o.get("cap")), {"cap"}),
     "age": (lambda t, o: _as_age(t), set()),
+    "age_range": (lambda t, o: _as_age_range(t), set()),
     "m2": (lambda t, o: _as_m2(t), set()),
     "area": (lambda t, o: _as_area(t), set()),
     "area_type": (lambda t, o: _as_area_type(t), set()),

@@ -5,8 +5,9 @@ Rasa, and the slow cn2an import only happens the first time a Chinese numeral is
 No public function raises: bad input gives None (or {} for extract_numbers).
 
 Conventions for vague phrasings (residents rarely give exact figures):
-* "多" / "余" / "几" / "来" ("五年多", "十几个月", "80多岁") mean "at least": the stated
-  value is returned, i.e. rounded down.  Fractions of a month are also rounded down
+* "多" / "余" / "几" / "来" ("五年多", "十几个月") mean "at least": the stated value is returned,
+  i.e. rounded down.  Ages are the exception: "四十多岁" is any age from 40 to 49 and 虚岁 is not
+  周岁, so parse_age gives None for them and parse_age_range the range (docs/rules.md §0).  Fractions of a month are also rounded down
   ("半个月" -> 0, "1.3年" -> 15).
 * "快" / "将近" / "差不多" / "大概" / "不到" / "没满" ("快两年了") are ignored: the stated
   value is returned (24).  Callers checking a hard threshold (e.g. 社保满24个月) should
@@ -20,7 +21,8 @@ import math
 import re
 from functools import lru_cache
 
-__all__ = ["normalize", "parse_number", "parse_months", "parse_age", "parse_area_m2", "extract_numbers"]
+__all__ = ["normalize", "parse_number", "parse_months", "parse_age", "parse_age_range", "parse_area_m2",
+           "extract_numbers"]
 
 # Bounds per-message latency (OpenCC is linear but not free); real chat messages are far shorter.
 _MAX_CHARS = 4000
@@ -244,10 +246,10 @@ _NOT_A_UNIT_AFTER = rf"(?!\s?(?:[年月个号日天元块万千百平米%套间�
 _AGE = re.compile(
     "|".join(
         (
-            rf"(?P<a1>{_NUM})\s?{_MORE}?\s?(?:周岁|虚岁|岁)",
-            rf"(?:今年|年龄|年纪|岁数|虚岁|周岁|(?<![a-z])age(?![a-z]))\s?(?:是|有|才|刚|已经|都|:|：)?\s?"
-            rf"(?P<a2>{_NUM}){_MORE}?{_NOT_A_UNIT_AFTER}",
-            rf"我\s?(?:都|已经|才|刚)?\s?(?P<a3>{_NUM}){_MORE}?\s?(?:了|啦)?(?=$|[，,。；;！!？?\s])",
+            rf"(?P<a1>{_NUM})\s?(?P<q1>{_MORE})?\s?(?P<u1>周岁|虚岁|岁)",
+            rf"(?P<p2>今年|年龄|年纪|岁数|虚岁|周岁|(?<![a-z])age(?![a-z]))\s?(?:是|有|才|刚|已经|都|:|：)?\s?"
+            rf"(?P<a2>{_NUM})(?P<q2>{_MORE})?{_NOT_A_UNIT_AFTER}",
+            rf"我\s?(?:都|已经|才|刚)?\s?(?P<a3>{_NUM})(?P<q3>{_MORE})?\s?(?:了|啦)?(?=$|[，,。；;！!？?\s])",
             r"(?<![\d.])(?P<a4>\d+)\s?(?:years?\s?old|y/?o)(?![a-z])",
         )
     ),
@@ -255,18 +257,44 @@ _AGE = re.compile(
 )
 
 
+def _age_span(m: re.Match) -> tuple[int, int] | None:
+    """The 周岁 an age phrase allows, as (lowest, highest) (docs/rules.md §0): "28岁" (28, 28); 虚岁 36 is
+    34–35 周岁; a round number with 多/几/来 ("四十多岁", "三十几岁") any age of that decade."""
+    token = m.group("a1") or m.group("a2") or m.group("a3") or m.group("a4")
+    value = _to_number(token)
+    if value is None or not _AGE_RANGE[0] <= value <= _AGE_RANGE[1] or not float(value).is_integer():
+        return None
+    age = int(value)
+    vague = m.group("q1") or m.group("q2") or m.group("q3")
+    if "虚岁" in ((m.group("u1") or "") + (m.group("p2") or "")):
+        return (max(age - 2, 0), max(age - 1, 0))
+    if vague and age % 10 == 0:
+        return (age, min(age + 9, _AGE_RANGE[1]))
+    return (age, age)  # "45岁多": 45 and some months is 45 周岁
+
+
 def _age_in(text: str) -> int | None:
     for m in _AGE.finditer(text):
-        token = m.group("a1") or m.group("a2") or m.group("a3") or m.group("a4")
-        value = _to_number(token)
-        if value is not None and _AGE_RANGE[0] <= value <= _AGE_RANGE[1]:
-            return int(value)
+        span = _age_span(m)
+        if span is not None:
+            return span[0] if span[0] == span[1] else None
     return None
 
 
 def parse_age(text: str) -> int | None:
-    """Return an age stated in the text ("二十八岁", "今年28", "80多岁" -> 80), 0..120, else None."""
+    """Return an exact age (周岁) stated in the text ("二十八岁", "今年28"), 0..120, else None; a vague
+    or nominal age ("四十多岁", "虚岁36") is not exact: see parse_age_range."""
     return _age_in(normalize(text))
+
+
+def parse_age_range(text: str) -> tuple[int, int] | None:
+    """The range of 周岁 a vague or nominal age allows ("四十多岁" -> (40, 49), "虚岁36" -> (34, 35)),
+    else None (no age, or an exact one)."""
+    for m in _AGE.finditer(normalize(text)):
+        span = _age_span(m)
+        if span is not None:
+            return span if span[0] != span[1] else None
+    return None
 
 
 # --------------------------------------------------------------------------- area

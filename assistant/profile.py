@@ -21,6 +21,7 @@ FIELD_SPECS: dict[str, tuple] = {
     "sex": ("enum", "sex"),
     "education": ("enum", "education"),
     "full_time_degree": ("bool",),
+    "full_time_lower_degree": ("bool",),
     "overseas_degree_certified": ("bool",),
     "professional_title": ("enum", "professional_title"),
     "skill_level": ("enum", "skill_level"),
@@ -65,6 +66,7 @@ class Profile:
     sex: str | None = None
     education: str | None = None
     full_time_degree: bool | None = None
+    full_time_lower_degree: bool | None = None
     overseas_degree_certified: bool | None = None
     professional_title: str | None = None
     skill_level: str | None = None
@@ -91,6 +93,8 @@ class Profile:
     serious_criminal_record: bool | None = None
     sentence_months: int | None = None
     dishonest_debtor: bool | None = None
+    # Not a contract field: an age known only as a range of 周岁 (虚岁 36 -> 34..35), from the conversation.
+    age_range: tuple[int, int] | None = None
 
     def known(self) -> dict[str, Any]:
         """The known facts as contract values (area as its canonical name), as_of excluded."""

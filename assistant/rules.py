@@ -7,6 +7,7 @@ unknown document is a PolicyError naming the file and the place.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -18,16 +19,17 @@ import yaml
 
 POLICY_DIR = Path(__file__).parent / "policy"
 MESSAGES_FILE = Path(__file__).parent / "messages.yml"
-CHANNEL_IDS = ("talent", "points", "county_open", "family", "suzhou_graduate", "residence_permit")
+CHANNEL_IDS = ("talent", "points", "home_purchase", "county_open", "family", "suzhou_graduate", "residence_permit")
 
 _TERMS_KEYS = {"supported_from", "documents", "areas", "area_types", "fields", "enums", "disclaimer",
-               "unverified_notice"}
+               "unverified_notice", "validity"}
+_DOCUMENT_KEYS = {"title", "valid_until", "extended_until", "extension_source"}
 _CHANNEL_KEYS = {"channel", "name", "parameters", "texts"}
 _PARAMETER_KEYS = {"description", "unit", "values"}
 _VALUE_KEYS = {"value", "document", "article", "verified", "note"}
 _VALUE_REQUIRED = {"value", "document", "article", "verified"}
-_ROUTE_KEYS = {"name", "degree_mode", "requires", "months", "credentials", "tiers"}
-_CREDENTIAL_KEYS = {"education", "title", "skill", "age_cap"}
+_ROUTE_KEYS = {"name", "degree_mode", "lower_degree", "requires", "months", "credentials", "tiers"}
+_CREDENTIAL_KEYS = {"education", "title", "skill", "age_cap", "shortage"}
 _TIER_KEYS = {"age_cap", "months", "shortage", "verified", "article"}
 _CREDENTIAL_ENUMS = {"education": "education", "title": "professional_title", "skill": "skill_level"}
 
@@ -45,12 +47,18 @@ class Value:
     document: str
     article: str
     effective_from: dt.date
+    doc_id: str = ""
+    valid_until: dt.date | None = None
+    caveat: str | None = None          # said with the value: "有效期延续情况尚待官方核实"
     source: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Built once: assessments share this dict, so treat it as read-only.
-        object.__setattr__(self, "source", {"document": self.document, "article": self.article,
-                                            "effective_from": self.effective_from.isoformat()})
+        source = {"document": self.document, "article": self.article,
+                  "effective_from": self.effective_from.isoformat()}
+        if self.valid_until is not None:
+            source["valid_until"] = self.valid_until.isoformat()
+        object.__setattr__(self, "source", source)
 
 
 @dataclass(frozen=True)
@@ -78,16 +86,56 @@ class ChannelData:
     texts: dict
 
 
+@dataclass(frozen=True)
+class Validity:
+    """How long a document applies: until `valid_until`; after it, until `extended_until` only on an
+    unverified report of an extension (docs/rules.md §2c)."""
+
+    valid_until: dt.date | None
+    extended_until: dt.date | None
+
+    @property
+    def last(self) -> dt.date | None:
+        return self.extended_until or self.valid_until
+
+    def state(self, day: dt.date) -> str:
+        """in_force, extension (only the unverified extension covers `day`) or expired."""
+        if self.valid_until is None or day <= self.valid_until:
+            return "in_force"
+        return "extension" if self.extended_until is not None and day <= self.extended_until else "expired"
+
+
 class RuleSet:
-    """All parameter values in force on one day."""
+    """All parameter values in force on one day. A value whose document is past its validity is marked:
+    unverified with a caveat during an unverified extension, and listed in `expired` after it."""
 
     def __init__(self, policy: "Policy", day: dt.date):
         self.day = day
-        self._values = {(cid, name): p.at(day) for cid, ch in policy.channels.items()
-                        for name, p in ch.parameters.items()}
+        self._memo: dict = {}
+        self.expired: dict[str, list[Value]] = {}   # channel -> values whose document no longer applies
+        caveat = policy.terms["validity"]["extension_caveat"]
+        self._values: dict[tuple[str, str], Value | None] = {}
+        for cid, ch in policy.channels.items():
+            for name, p in ch.parameters.items():
+                value = p.at(day)
+                validity = policy.validity.get(value.doc_id) if value is not None else None
+                state = validity.state(day) if validity is not None else "in_force"
+                if state == "extension":  # an unverified value keeps saying so beside the validity caveat
+                    said = caveat if value.verified else f"{policy.terms['unverified_notice']}；{caveat}"
+                    value = dataclasses.replace(value, verified=False, caveat=said,
+                                                valid_until=validity.extended_until)
+                elif state == "expired":
+                    self.expired.setdefault(cid, []).append(value)
+                self._values[(cid, name)] = value
 
     def get(self, channel: str, name: str) -> Value | None:
         return self._values[(channel, name)]
+
+    def memo(self, key: Any, build: Any) -> Any:
+        """A value worked out once per rule set (compiled routes, texts): `build()` on first use."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
 
 
 class Policy:
@@ -99,7 +147,13 @@ class Policy:
         self.messages = messages
         self.version = version
         self.supported_from: dt.date = terms["supported_from"]
-        self._epochs = sorted({d for ch in channels.values() for p in ch.parameters.values() for d in p.dates})
+        self.validity = {doc_id: Validity(doc.get("valid_until"), doc.get("extended_until"))
+                         for doc_id, doc in terms["documents"].items()}
+        # A new rule set starts on every date a value takes effect and the day after a validity ends.
+        ends = {d + dt.timedelta(days=1) for v in self.validity.values()
+                for d in (v.valid_until, v.extended_until) if d is not None}
+        self._epochs = sorted({d for ch in channels.values() for p in ch.parameters.values() for d in p.dates}
+                              | ends)
         self._rulesets: dict[int, RuleSet] = {}
 
     def rules_on(self, day: dt.date) -> RuleSet:
@@ -171,8 +225,9 @@ def _parameter(where: str, name: str, data: Any, terms: dict) -> Parameter:
             _fail(w, "article must name the clause the value comes from")
         if name.startswith("route_") and entry["value"] is not None:
             _check_route(f"{w}.value", entry["value"], terms)
-        dated.append((day, Value(entry["value"], entry["verified"], terms["documents"][entry["document"]]["title"],
-                                 entry["article"], day)))
+        doc = terms["documents"][entry["document"]]
+        dated.append((day, Value(entry["value"], entry["verified"], doc["title"], entry["article"], day,
+                                 entry["document"], doc.get("valid_until"))))
     dated.sort(key=lambda pair: pair[0])
     return Parameter(name, data["description"], tuple(d for d, _ in dated), tuple(v for _, v in dated))
 
@@ -189,7 +244,14 @@ def load_policy(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FI
     terms = _read_yaml(policy_dir / "terms.yml")
     _check_keys("terms.yml", terms, _TERMS_KEYS, _TERMS_KEYS)
     for doc_id, doc in terms["documents"].items():
-        _check_keys(f"terms.yml.documents.{doc_id}", doc, {"title"}, ["title"])
+        where = f"terms.yml.documents.{doc_id}"
+        _check_keys(where, doc, _DOCUMENT_KEYS, ["title"])
+        for key in ("valid_until", "extended_until"):
+            if key in doc and (not isinstance(doc[key], dt.date) or isinstance(doc[key], dt.datetime)):
+                _fail(f"{where}.{key}", f"must be a date YYYY-MM-DD, got {doc[key]!r}")
+        if "extended_until" in doc and ("valid_until" not in doc or "extension_source" not in doc
+                                        or doc["extended_until"] <= doc["valid_until"]):
+            _fail(where, "extended_until needs valid_until before it and an extension_source")
     channels: dict[str, ChannelData] = {}
     digest = hashlib.sha256()
     names = sorted(p.name for p in policy_dir.glob("*.yml"))

@@ -31,8 +31,8 @@ def test_assess_from_stdin_prints_the_contract_json():
     assert done.returncode == 0, done.err
     result = json.loads(done.out)
     assert result["area"] == {"name": "苏州工业园区", "type": "urban"}
-    assert [c["id"] for c in result["channels"]] == ["talent", "points", "county_open", "family", "suzhou_graduate",
-                                                      "residence_permit"]
+    assert [c["id"] for c in result["channels"]] == ["talent", "points", "home_purchase", "county_open", "family",
+                                                      "suzhou_graduate", "residence_permit"]
     assert result["recommended"] == ["talent"] and result["points"]["known"] == 266
     assert "12345" in result["disclaimer"]
 

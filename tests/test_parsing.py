@@ -5,6 +5,7 @@ from assistant.parsing import (
     extract_numbers,
     normalize,
     parse_age,
+    parse_age_range,
     parse_area_m2,
     parse_months,
     parse_number,
@@ -142,8 +143,11 @@ AGES = [
     ("55歲", 55),
     ("我媽媽55歲了", 55),
     ("２８歲", 28),
-    ("80多岁", 80),
-    ("三十几岁", 30),
+    # vague or nominal ages are no single 周岁 (see AGE_RANGES)
+    ("80多岁", None),
+    ("三十几岁", None),
+    ("虚岁36", None),
+    ("45岁多", 45),
     ("今年 28 岁", 28),
     ("年龄：35", 35),
     ("28 years old", 28),
@@ -167,6 +171,29 @@ AGES = [
 @pytest.mark.parametrize("text, expected", AGES)
 def test_parse_age(text, expected):
     assert parse_age(text) == expected
+
+
+# 虚岁 is 周岁 + 1 or 2; "X多岁" on a round X is any age of that decade (docs/rules.md §0).
+AGE_RANGES = [
+    ("四十多岁", (40, 49)),
+    ("我四十多了", (40, 49)),
+    ("今年40多", (40, 49)),
+    ("三十几岁", (30, 39)),
+    ("80多岁", (80, 89)),
+    ("虚岁36", (34, 35)),
+    ("我今年虚岁46", (44, 45)),
+    ("36虚岁", (34, 35)),
+    ("28岁", None),
+    ("45岁多", None),
+    ("周岁36", None),
+    ("社保交了四十多个月", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize("text, expected", AGE_RANGES)
+def test_parse_age_range(text, expected):
+    assert parse_age_range(text) == expected
 
 
 AREAS = [

@@ -75,7 +75,7 @@ def test_a_stray_policy_file_is_rejected(tmp_path):
 # Every rule RULES.md marks [unverified] (or "not found"), as (channel, parameter, date it takes effect).
 UNVERIFIED = [
     ("talent", "route_B1", "2024-01-01"),            # §1b B1 carried over from 2020
-    ("talent", "effective_months_yrd_cap", "2024-01-01"),  # §1b exact counting rule unverified
+    # §1b: the 沪苏浙皖 months are confirmed (澎湃 2023-11-29, 苏州人社), so effective_months_yrd_cap is verified.
     ("points", "title_as_skill", "2023-04-01"),      # §2 titles mapping
     ("points", "age_points_over_limit", "2023-04-01"),  # §2 over-40 value
     ("points", "social_insurance_points", "2023-04-01"),  # §2 2016 value carried over
@@ -84,6 +84,10 @@ UNVERIFIED = [
     ("county_open", "scheme", "2023-04-01"),         # §3 local texts not found
     ("county_open", "legal_housing", "2023-04-01"),
     ("suzhou_graduate", "scheme", "2023-04-01"),     # §5 further conditions not found
+    ("home_purchase", "scheme", "2024-08-01"),       # §2b date of the implementing notice
+    ("home_purchase", "eligible_housing", "2024-08-01"),
+    ("home_purchase", "details", "2024-08-01"),      # §2b one secondary source each
+    ("points", "lower_line_reports", "2024-07-01"),  # §2 "200 from 2024-07": no credible source
     ("residence_permit", "endorsement_late_days", "2021-01-01"),  # §6 签注 restart
 ]
 

@@ -1,0 +1,74 @@
+"""The pieces of an assessment's output (docs/interfaces.md §2): criteria, gaps and a channel's result."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..rules import Policy, RuleSet, Value
+from .logic import NO_NEEDS, UNKNOWN, Truth, result_of
+
+
+def criterion(cid: str, text: str, truth: Truth, source: Value, detail: str = "", verified: bool | None = None,
+              **extra: Any) -> dict:
+    """One condition of a channel, with its result and the clause it rests on."""
+    out = {"id": cid, "text": text, "result": result_of(truth), "detail": detail,
+           "verified": source.verified if verified is None else verified, "source": source.source}
+    if source.caveat:
+        out["caveat"] = source.caveat
+    out.update(extra)
+    return out
+
+
+def gap(field: str, have: Any, need: Any, text: str, verified: bool = True) -> dict:
+    """What would close a condition: the field, its value and the value needed; `verified` is false when
+    the condition rests on an unverified rule (the answer then says so)."""
+    return {"field": field, "have": have, "need": need, "text": text, "verified": verified}
+
+
+@dataclass
+class ChannelResult:
+    """A channel's status with its criteria and gaps; `needs` and `path` feed the assessment's `missing`."""
+
+    id: str
+    status: str
+    route: str | None = None
+    criteria: list | None = None
+    gaps: list | None = None
+    needs: frozenset[str] = NO_NEEDS
+    points: dict | None = None
+    path: frozenset[str] | None = None  # fewest unknown fields that could make it eligible; None if none can
+    notes: list | None = None           # what every answer mentioning the channel must say
+
+    def as_dict(self, pol: Policy, order: dict[str, int]) -> dict:
+        return {"id": self.id, "name": pol.channels[self.id].name, "status": self.status, "route": self.route,
+                "criteria": self.criteria or [], "gaps": self.gaps or [], "notes": self.notes or [],
+                "missing": sorted(self.needs, key=order.__getitem__) if self.status == "undetermined" else []}
+
+
+def note(nid: str, text: str, source: Value, verified: bool | None = None) -> dict:
+    """A statement that goes with a channel's answer (a caveat, an unverified detail, where to ask)."""
+    out = {"id": nid, "text": text, "verified": source.verified if verified is None else verified,
+           "source": source.source}
+    if source.caveat:
+        out["caveat"] = source.caveat
+    return out
+
+
+def expired(cid: str, pol: Policy, rs: RuleSet) -> ChannelResult | None:
+    """After the last validity of a document the channel rests on: undetermined, and the answer says the
+    rule data needs an update (a rule never applies silently past its validity, docs/rules.md §2c)."""
+    values = rs.expired.get(cid)
+    if not values:
+        return None
+    template = pol.terms["validity"]["expired"]
+    crits = [criterion("rules_expired", template.format(document=v.document,
+                                                        until=pol.validity[v.doc_id].last.isoformat()),
+                       UNKNOWN, v, verified=False)
+             for v in {v.doc_id: v for v in values}.values()]
+    return ChannelResult(cid, "undetermined", criteria=crits, path=None)
+
+
+def not_encoded(cid: str, scheme: Value, text: str) -> ChannelResult:
+    """A period whose rules are not in the rule data: undetermined, and no answer can change that."""
+    return ChannelResult(cid, "undetermined", criteria=[criterion("rules_not_encoded", text, Truth(None), scheme)],
+                         path=None)
