@@ -34,11 +34,14 @@ def _state(tracker: Tracker) -> Dict[str, Any]:
         "failed": int(slots.get("failed_attempts") or 0),
         "mode": slots.get("interview_mode") or dialogue.MODE_DECIDE,
         "answered": bool(slots.get("answered")),
+        "age_range": slots.get("age_range") or None,
     }
 
 
-def _ask(dispatcher: CollectingDispatcher, field: str) -> None:
-    dispatcher.utter_message(response=f"utter_ask_{field}", json_message=dialogue.ask_payload(field))
+def _ask(dispatcher: CollectingDispatcher, field: str, age_range: list | None = None) -> None:
+    # An age given as "四十多岁" or 虚岁 that straddles a cap: ask for 周岁 and say why.
+    response = "utter_ask_age_exact" if field == "age" and age_range else f"utter_ask_{field}"
+    dispatcher.utter_message(response=response, json_message=dialogue.ask_payload(field))
 
 
 def _answer(dispatcher: CollectingDispatcher, result: dict) -> None:
@@ -78,6 +81,10 @@ class ActionInterview(Action):
                     dispatcher.utter_message(response="utter_as_of", as_of=reading.as_of)
                     learned = True
             learned |= self._take_facts(dispatcher, reading, values, st, events)
+            if reading.age_range and "age" not in values and reading.age_range != st["age_range"]:
+                st["age_range"] = reading.age_range
+                events.append(SlotSet("age_range", reading.age_range))
+                learned = True
             if reading.errors:
                 dispatcher.utter_message(response="utter_invalid", errors="；".join(reading.errors))
             elif asked and not learned and intent != "greet":
@@ -125,11 +132,11 @@ class ActionInterview(Action):
 
     @staticmethod
     def _next(dispatcher: CollectingDispatcher, values: dict, st: dict, asked: str | None) -> List[EventType]:
-        step = dialogue.plan(values, st["as_of"], st["skipped"], st["mode"])
+        step = dialogue.plan(values, st["as_of"], st["skipped"], st["mode"], st["age_range"])
         if step.question:
             # A question still open is asked again before a new one: the interview resumes where it was.
             question = asked if asked in step.remaining else step.question
-            _ask(dispatcher, question)
+            _ask(dispatcher, question, st["age_range"])
             events: List[EventType] = [SlotSet("asked_field", question)]
             if question != asked:
                 events.append(SlotSet("failed_attempts", 0.0))
@@ -145,7 +152,7 @@ class ActionInterview(Action):
 
 def _current(tracker: Tracker) -> dict:
     st = _state(tracker)
-    return dialogue.plan(st["values"], st["as_of"], st["skipped"], st["mode"]).assessment
+    return dialogue.plan(st["values"], st["as_of"], st["skipped"], st["mode"], st["age_range"]).assessment
 
 
 def _channel_in(tracker: Tracker) -> str | None:

@@ -1,5 +1,6 @@
-"""The command line: `python -m assistant assess PROFILE.json|- [--as-of DATE] [--format json|text]`
-and `python -m assistant assess --batch IN.csv [-o OUT.csv]`.
+"""The command line: `python -m assistant assess PROFILE.json|- [--as-of DATE] [--format json|text]`,
+`python -m assistant assess --batch IN.csv [-o OUT.csv]` and
+`python -m assistant rules [--as-of DATE] [--format text|md|json] [--changes FROM TO]` (the rules sheet).
 
 Bad input prints a Chinese message naming the field and exits with status 2, never a traceback.
 """
@@ -10,6 +11,9 @@ import json
 import sys
 from pathlib import Path
 
+import datetime as dt
+
+from . import sheet
 from .batch import BatchError, read_text, run_batch
 from .engine import assess
 from .explain import explain
@@ -73,6 +77,26 @@ def _assess_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(text: str | None) -> dt.date:
+    """A date of the command line, checked like a profile's as_of (today when not given)."""
+    if text is None:
+        return dt.date.today()
+    return parse_profile({}, as_of=text).as_of
+
+
+def _rules(args: argparse.Namespace) -> int:
+    if args.changes:
+        a, b = (_day(d) for d in args.changes)
+        print(sheet.format_changes(sheet.changes(a, b), a, b, args.format))
+        return 0
+    if args.all:
+        print(sheet.format_rows(sheet.rows_all(), args.format, None), end="")
+        return 0
+    day = _day(args.as_of)
+    print(sheet.format_rows(sheet.rows_on(day), args.format, day), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="苏州落户政策助手：评估落户渠道")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,10 +106,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=("json", "text"), default="json", help="json（默认）或 text（中文说明）")
     p.add_argument("--batch", metavar="IN.csv", help="批量评估：每行一个画像，列名为字段名")
     p.add_argument("-o", "--output", metavar="OUT.csv", help="批量结果写入此文件（默认标准输出）")
+    r = sub.add_parser("rules", help="列出某日施行的全部规则（规则一览），或两个日期之间的变化")
+    r.add_argument("--as-of", help="规则日期（YYYY-MM-DD，默认今天）")
+    r.add_argument("--format", choices=("text", "md", "json"), default="text", help="text（默认）、md 或 json")
+    r.add_argument("--changes", nargs=2, metavar=("FROM", "TO"), help="列出两个日期之间规则的变化")
+    r.add_argument("--all", action="store_true", help="列出全部规则及其历次取值（docs/rules.md）")
     args = parser.parse_args(argv)
-    if (args.profile is None) == (args.batch is None):
+    if args.command == "assess" and (args.profile is None) == (args.batch is None):
         parser.error("请给出一个画像文件（或 -），或用 --batch 给出CSV文件")
     try:
+        if args.command == "rules":
+            return _rules(args)
         return _assess_batch(args) if args.batch else _assess_one(args)
     except ProfileError as exc:
         print(_msg("errors", "heading"), file=sys.stderr)

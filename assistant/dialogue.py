@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .engine import assess
-from .parsing import normalize, parse_age, parse_area_m2, parse_months, parse_number
+from .parsing import normalize, parse_age, parse_age_range, parse_area_m2, parse_months, parse_number
 from .profile import (FIELD_SPECS, PROFILE_FIELDS, ProfileError, convert_field, enum_label,
                       enum_values, field_label, normalize_area, normalize_enum, parse_profile)
 from .rules import policy
@@ -36,6 +36,7 @@ class Reading:
     facts: dict[str, Any] = field(default_factory=dict)     # field -> validated contract value
     errors: list[str] = field(default_factory=list)         # Chinese messages for values out of range
     as_of: str | None = None                                # "按2022-03-01的规则" sets the evaluation date
+    age_range: list[int] | None = None                      # "四十多岁", "虚岁36": 周岁 known only as a range
 
 
 def _entity_facts(entities: Iterable[dict]) -> tuple[dict[str, Any], list[str]]:
@@ -77,6 +78,8 @@ def _contextual(asked: str, text: str, intent: str | None, entities: Iterable[di
     if kind == "area":
         return normalize_area(bare)
     if asked == "age":
+        if parse_age_range(text) is not None:  # "四十多" is a range, read by read_message
+            return None
         return parse_age(text) or _whole(parse_number(text))
     if asked == "home_area_m2":
         return parse_area_m2(text) or parse_number(text)
@@ -99,6 +102,13 @@ def read_message(text: str, intent: str | None, entities: Iterable[dict], asked:
     entities = list(entities or [])
     facts, errors = _entity_facts(entities)
     reading = Reading(facts, errors)
+    if "age" not in facts:
+        span = next((e.get("value") for e in entities if e.get("entity") == "age_range"), None)
+        if span is None and asked == "age":
+            found = parse_age_range(text or "")
+            span = list(found) if found else None
+        if isinstance(span, (list, tuple)) and len(span) == 2:
+            reading.age_range = [int(span[0]), int(span[1])]
     if asked in FIELD_SPECS and asked not in facts:
         value = _contextual(asked, text or "", intent, entities, ask_options(asked))
         if value is not None:
@@ -154,9 +164,14 @@ class Plan:
     remaining: list[str]
 
 
-def plan(values: dict, as_of: str | None, skipped: Iterable[str] = (), mode: str = MODE_DECIDE) -> Plan:
-    """Runs the engine on what is known and picks the next question, or none when the outcome is clear."""
+def plan(values: dict, as_of: str | None, skipped: Iterable[str] = (), mode: str = MODE_DECIDE,
+         age_range: Iterable[int] | None = None) -> Plan:
+    """Runs the engine on what is known and picks the next question, or none when the outcome is clear.
+    An age known only as a range decides the caps it does not straddle (docs/rules.md §0)."""
     profile = parse_profile(dict(values), as_of=as_of)
+    if age_range and profile.age is None:
+        low, high = age_range
+        profile = profile.replace(age_range=(int(low), int(high)))
     result = assess(profile)
     skipped = set(skipped or ())
     remaining = [f for f in result["missing"] if f not in skipped]
@@ -171,7 +186,8 @@ def ask_options(name: str) -> list[dict] | None:
         labels = policy().messages["dialogue"]["bool_values"]
         values = [(True, labels["true"]), (False, labels["false"])]
     elif kind == "enum":
-        values = [(v, enum_label(FIELD_SPECS[name][1], v)) for v in enum_values(FIELD_SPECS[name][1])]
+        spec = policy().terms["enums"][FIELD_SPECS[name][1]]["values"]
+        values = [(v, spec[v].get("button") or spec[v]["label"]) for v in spec]
     elif kind == "area":
         values = [(a["name"], a["name"]) for a in policy().terms["areas"].values()]
     else:

@@ -137,3 +137,54 @@ def test_batch_with_unknown_columns_stops_with_exit_2(tmp_path):
     path.write_text("age,salary\n30,9000\n", encoding="utf-8")
     done = run("assess", "--batch", str(path))
     assert done.returncode == 2 and "salary" in done.err and "Traceback" not in done.err
+
+
+# --- the rules sheet ---------------------------------------------------------------------------------------
+
+def test_rules_sheet_lists_the_rules_in_force_with_sources_and_flags():
+    done = run("rules", "--as-of", "2025-06-01")
+    assert done.returncode == 0, done.err
+    assert "按2025-06-01施行的规则" in done.out
+    assert "【购房落户】" in done.out and "【人才落户】" in done.out
+    assert "尚待官方核实" in done.out and "已核实" in done.out
+    assert "分值线" in done.out and "400" in done.out
+
+
+def test_rules_sheet_json_has_every_column():
+    done = run("rules", "--as-of", "2026-11-28", "--format", "json")
+    sheet = json.loads(done.out)
+    assert sheet["as_of"] == "2026-11-28"
+    row = next(r for r in sheet["rules"] if r["channel"] == "points" and r["parameter"] == "line")
+    assert row["value"] == "400" and row["effective_from"] == "2023-04-01"
+    assert row["valid_until"].startswith("2026-03-31") and row["verified"] is False  # the reported extension
+    assert {"channel", "condition", "value", "document", "article", "effective_from", "valid_until",
+            "verified"} <= set(row)
+
+
+def test_rules_sheet_before_2024_has_no_home_purchase_in_force():
+    rows = json.loads(run("rules", "--as-of", "2023-06-01", "--format", "json").out)["rules"]
+    hp = [r for r in rows if r["channel"] == "home_purchase"]
+    assert [r["value"] for r in hp] == ["未实行"]
+
+
+def test_rules_changes_between_two_dates_show_the_2024_talent_rules_and_home_purchase():
+    done = run("rules", "--changes", "2023-12-31", "2024-09-01")
+    assert done.returncode == 0, done.err
+    assert "规则变化：2023-12-31 → 2024-09-01" in done.out
+    assert "新增 【购房落户】" in done.out
+    assert "《苏州市人才落户管理办法》" in done.out and "废止 【人才落户】" in done.out
+
+
+def test_rules_with_a_bad_date_is_a_clear_error():
+    done = run("rules", "--as-of", "2020-01-01")
+    assert done.returncode == 2 and "不能早于2021-01-01" in done.err
+    done = run("rules", "--as-of", "soon")
+    assert done.returncode == 2 and "YYYY-MM-DD" in done.err
+
+
+def test_docs_rules_md_is_the_generated_sheet():
+    """docs/rules.md is generated from the rule data: a change to the rules must regenerate it (make docs)."""
+    done = run("rules", "--all", "--format", "md")
+    assert done.returncode == 0, done.err
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == done.out, \
+        "docs/rules.md is stale: run `make docs` and commit it"

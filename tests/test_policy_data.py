@@ -110,3 +110,65 @@ def test_values_change_only_on_their_dates():
     assert line.at(dt.date(2023, 4, 1)).value == 400
     b2 = policy().channels["talent"].parameters["route_B2"]
     assert b2.at(dt.date(2023, 12, 31)) is not None and b2.at(dt.date(2024, 1, 1)) is None
+
+
+# --- every verified: false value is disclosed by some answer ---------------------------------------------
+
+def _case_profiles():
+    """Every profile of the case tables (tests/cases/*.yml): they cover every route and date of the rules."""
+    from tests.test_cases import CASES_DIR, _profile
+
+    found = []
+    for path in sorted(CASES_DIR.glob("*.yml")):
+        found += [_profile(case) for case in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    assert len(found) > 300, "the case tables are missing"
+    return found
+
+
+def _shown_unverified(result: dict) -> list[dict]:
+    """Every source an answer shows with the unverified flag: criteria, notes, gaps' channels, points items."""
+    out = []
+    for channel in result["channels"]:
+        for item in channel["criteria"] + channel["notes"]:
+            if not item["verified"]:
+                out.append(item["source"])
+    for item in (result["points"] or {}).get("items", []):
+        if not item["verified"]:
+            out.append(item["source"])
+    if result["points"]:
+        out.append(result["points"]["unscored_source"])  # said as "分值未公布、未计入"
+    return out
+
+
+def _unverified_values():
+    """(channel, parameter, date, document title, article) of every verified: false value or talent tier."""
+    for cid, channel in policy().channels.items():
+        for name, param in channel.parameters.items():
+            for day, value in zip(param.dates, param.values):
+                if value.value is None:
+                    continue
+                if not value.verified:
+                    yield cid, name, day, value.document, value.article
+                for tier in (value.value.get("tiers") or []) if name.startswith("route_") else []:
+                    if tier.get("verified") is False:
+                        yield cid, name, day, value.document, tier["article"]
+
+
+def test_every_unverified_value_is_disclosed_by_some_answer():
+    """The lint of RULES.md's rule: an answer that relies on an unverified value says so. A verified: false
+    value that no case of tests/cases/ shows with its flag is a value no answer can disclose."""
+    from assistant.engine import assess
+    from assistant.explain import explain
+
+    shown: set[tuple[str, str, str]] = set()
+    for profile in _case_profiles():
+        result = assess(profile)
+        sources = _shown_unverified(result)
+        if sources:
+            assert "尚待官方核实" in explain(result)
+        # a talent tier's clause is added to its route's after "；"
+        shown |= {(s["document"], s["effective_from"], part) for s in sources
+                  for part in [s["article"], *s["article"].split("；")]}
+    silent = [f"{cid}.{name} {day}" for cid, name, day, doc, article in _unverified_values()
+              if (doc, day.isoformat(), article) not in shown]
+    assert not silent, f"unverified values that no answer discloses: {silent}"

@@ -18,6 +18,7 @@ import hmac
 import html
 import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -28,7 +29,7 @@ from sanic.response import HTTPResponse
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 
-from assistant import dialogue
+from assistant import dialogue, sheet
 from assistant.engine import assess
 from assistant.explain import explain
 from assistant.profile import (FIELD_SPECS, PROFILE_FIELDS, ProfileError, enum_label, enum_values, field_label,
@@ -195,11 +196,13 @@ def citations(result: dict) -> List[dict]:
 
 
 def console_answer(data: Any) -> dict:
-    """The console's answer for a profile (CONTRACT.md §1); ProfileError for bad input."""
-    result = assess(parse_profile(data))
+    """The console's answer for a profile (docs/interfaces.md §1), with the rules sheet of the date it
+    evaluates; ProfileError for bad input."""
+    profile = parse_profile(data)
+    result = assess(profile)
     explanation = explain(result)
     return {"assessment": result, "explanation": explanation, "script": script(result, explanation),
-            "citations": citations(result)}
+            "citations": citations(result), "rules": [asdict(r) for r in sheet.rows_on(profile.as_of)]}
 
 
 # --- a resident's conversation ----------------------------------------------------------------------------

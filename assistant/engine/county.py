@@ -11,9 +11,10 @@ from .results import ChannelResult, criterion, expired, gap, not_encoded, note
 def county_open(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) -> ChannelResult:
     texts = pol.channels["county_open"].texts
     scheme = rs.get("county_open", "scheme")
-    if area_kind == "urban":
-        return ChannelResult("county_open", "not_applicable",
-                             criteria=[criterion("county_only", texts["urban"], FALSE, scheme)])
+    if area_kind == "urban":  # certain whatever the counties' own rules say
+        only = criterion("county_only", texts["urban"], FALSE, scheme, verified=True)
+        only.pop("caveat", None)
+        return ChannelResult("county_open", "not_applicable", criteria=[only])
     local = [note("county_local_rules", texts["note"], scheme)]
     if scheme.value == "not_encoded":
         result = not_encoded("county_open", scheme, texts["not_encoded"])

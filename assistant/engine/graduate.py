@@ -17,5 +17,6 @@ def suzhou_graduate(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
         return stale
     t = is_(p, "suzhou_college_graduate")
     return ChannelResult("suzhou_graduate", status_of(t), "direct" if t.value else None,
-                         [criterion("graduate_suzhou_college", texts["criterion"], t, scheme)], needs=t.needs,
+                         [criterion("graduate_suzhou_college", texts["criterion"], t, scheme, route="direct",
+                                    route_name=texts["route_name"])], needs=t.needs,
                          path=t.path)

@@ -28,5 +28,5 @@ def home_purchase(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
     if truth.value is True:
         details = rs.get("home_purchase", "details")
         notes = [note(f"home_purchase_{d}", texts["details"][d], details) for d in details.value]
-    return ChannelResult("home_purchase", status_of(truth), "home" if truth.value else None, [crit],
+    return ChannelResult("home_purchase", status_of(truth), None, [crit],
                          needs=truth.needs, path=truth.path if truth.value is not False else None, notes=notes)

@@ -43,7 +43,8 @@ def score(p: Profile, pol: Policy, rs: RuleSet) -> tuple[dict, frozenset[str]]:
     if p.professional_title is None:
         unknown_fields.add("professional_title")
     if p.skill_level is not None or p.professional_title is not None:
-        add("skill_title", max(skill_pts, title_pts), skill_src,
+        # A title scores through its (unverified) mapping onto a skill level: cite that mapping then.
+        add("skill_title", max(skill_pts, title_pts), title_src if title_pts > skill_pts else skill_src,
             skill_src.verified and (title_pts <= skill_pts or title_src.verified))
 
     age_rule, over = get("age_points"), get("age_points_over_limit")

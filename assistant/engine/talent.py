@@ -2,7 +2,7 @@
 some, employment and social-insurance tiers. The first route that holds decides."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from ..profile import Profile, enum_label
@@ -43,6 +43,7 @@ class Tier:
     months: int | None = None
     shortage: bool | None = None
     verified: bool = True
+    article: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _compile(rid: str, spec: Value, texts: dict) -> Route:
         kind = next(k for k in _FIELD if k in c)
         creds.append(Credential(kind, c[kind], c.get("age_cap"), strict and kind == "education",
                                 data.get("lower_degree") if kind == "education" else None, c.get("shortage")))
-    tiers = [Tier(t.get("age_cap"), t.get("months"), t.get("shortage"), t.get("verified", True))
+    tiers = [Tier(t.get("age_cap"), t.get("months"), t.get("shortage"), t.get("verified", True), t.get("article"))
              for t in data.get("tiers") or [{}]]
     combos = tuple(Combo(n, i, tier, _min_cap(c.age_cap, tier.age_cap))
                    for n, (i, c, tier) in enumerate((i, c, t) for i, c in enumerate(creds) for t in tiers))
@@ -224,9 +225,9 @@ def _evaluate_route(p: Profile, pol: Policy, rs: RuleSet, route: Route, retired:
         shown = [c for c in combos if c.credential.value is True] or [c for c in combos if c.credential.value is None]
         text = rs.memo(("talent_conditions", route.rid, tuple(c.combo.index for c in shown)),
                        lambda: _conditions_text(texts, route, shown))
-        criteria.append(criterion(ids["conditions"], text, any_of(*(c.conditions for c in shown)), route.spec,
-                                  _conditions_detail(p, texts, shown), _conditions_verified(route.spec, shown),
-                                  **extra))
+        criteria.append(criterion(ids["conditions"], text, any_of(*(c.conditions for c in shown)),
+                                  _conditions_source(route.spec, shown), _conditions_detail(p, texts, shown),
+                                  _conditions_verified(route.spec, shown), **extra))
     return RouteResult(route, truth, criteria, _gaps(p, texts, route, retired, requires, combos))
 
 
@@ -258,13 +259,24 @@ def _conditions_detail(p: Profile, texts: dict, combos: list[ComboTruth]) -> str
     return "，".join(bits)
 
 
+def _conditions_source(spec: Value, combos: list[ComboTruth]) -> Value:
+    """The route's clause, and the clause of an unverified tier the person's conditions rest on."""
+    articles = [c.combo.tier.article for c in _relevant(combos) if not c.combo.tier.verified and c.combo.tier.article]
+    if not articles:
+        return spec
+    return replace(spec, article="；".join(dict.fromkeys([spec.article, *articles])))
+
+
+def _relevant(combos: list[ComboTruth]) -> list[ComboTruth]:
+    return [c for c in combos if c.conditions.value is not False] or combos
+
+
 def _conditions_verified(spec: Value, combos: list[ComboTruth]) -> bool:
     """False when the conditions that matter for this person rest on an unverified tier or count."""
     if not spec.verified:
         return False
-    relevant = [c for c in combos if c.conditions.value is not False] or combos
     return not any(not c.combo.tier.verified or (c.months is not None and c.months.relies_on_unverified)
-                   for c in relevant)
+                   for c in _relevant(combos))
 
 
 def _gaps(p: Profile, texts: dict, route: Route, retired: Truth, requires: list, combos: list[ComboTruth]

@@ -42,13 +42,14 @@
     return line;
   }
 
+  /* The name of the deciding route, as the rule data names it; never a raw id. */
   function routeName(channel) {
     if (!channel.route) return "";
     for (var i = 0; i < channel.criteria.length; i++) {
       var c = channel.criteria[i];
       if (c.route === channel.route && c.route_name) return c.route_name;
     }
-    return channel.route;
+    return "";
   }
 
   /* The criteria that decided the channel: those of the deciding route (and the common ones). */
@@ -95,10 +96,23 @@
     });
     box.appendChild(list);
 
+    if (channel.notes && channel.notes.length) {
+      var notes = el("ul", "notes");
+      channel.notes.forEach(function (n) {
+        var li = el("li", "", n.text);
+        if (n.verified === false) li.appendChild(unverifiedMark(terms));
+        notes.appendChild(li);
+      });
+      box.appendChild(notes);
+    }
     if (channel.gaps && channel.gaps.length) {
       box.appendChild(el("div", "subhead", "怎样可以满足："));
       var gaps = el("ul", "gaps");
-      channel.gaps.forEach(function (g) { gaps.appendChild(el("li", "", g.text)); });
+      channel.gaps.forEach(function (g) {
+        var li = el("li", "", g.text);
+        if (g.verified === false) li.appendChild(unverifiedMark(terms));
+        gaps.appendChild(li);
+      });
       box.appendChild(gaps);
     }
     if (channel.missing && channel.missing.length) {

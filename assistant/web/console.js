@@ -233,8 +233,30 @@
       row.appendChild(el("td", "", c.channels.join("、")));
       body.appendChild(row);
     });
+    showRules(data.assessment.as_of, data.rules || []);
     answer.hidden = false;
     placeholder.hidden = true;
+  }
+
+  // The rules in force on the date evaluated: what the assistant believes, row by row.
+  function showRules(asOf, rules) {
+    document.getElementById("rules-date").textContent = "（" + asOf + "）";
+    var body = document.querySelector("#rules tbody");
+    body.textContent = "";
+    rules.forEach(function (r) {
+      var row = el("tr");
+      row.appendChild(el("td", "", r.channel_name));
+      row.appendChild(el("td", "", r.condition));
+      row.appendChild(el("td", "", r.value));
+      row.appendChild(el("td", "", r.document + r.article));
+      row.appendChild(el("td", "date", r.effective_from));
+      row.appendChild(el("td", "date", r.valid_until));
+      var mark = el("td");
+      mark.appendChild(r.verified ? el("span", "ok-mark", "已核实") : window.LuohuCard.unverifiedMark(schema));
+      if (r.note) mark.appendChild(el("div", "muted", r.note));
+      row.appendChild(mark);
+      body.appendChild(row);
+    });
   }
 
   form.addEventListener("submit", function (event) {
