@@ -30,7 +30,7 @@ PIP_FILTER := grep -v "^WARNING: Location 'file:" || true
 # Rasa prints a warning per response that only the actions send (scripts/validate_data.py checks those).
 TRAIN_FILTER := grep -v -E "Warning|is not used in any story|More info at|^.\[0m$$|^\s*$$|Prefix dict|Loading model|Building prefix|raise_warning|declare_namespace|import pkg_resources|Implementing implicit|from click|cli: click|get_binary_stream|get_text_stream|split_arg_string" || true
 
-.PHONY: help setup test lint bench bench-engine lock clean train run shell validate browser
+.PHONY: help setup test lint bench bench-engine lock clean train run shell validate browser docs
 
 help:
 	@echo "make run           set up, train if needed, start the assistant (REST) on localhost"
@@ -41,6 +41,7 @@ help:
 	@echo "make bench         print the conversation's figures (NLU F1, questions, latency, memory)"
 	@echo "make bench-engine  print the engine's throughput (profiles per second)"
 	@echo "make lint          check the policy data"
+	@echo "make docs          regenerate docs/rules.md (the rules sheet) from the rule data"
 	@echo "make lock          re-resolve requirements.in into requirements.lock"
 
 setup: $(STAMP)
@@ -94,6 +95,10 @@ shell: $(MODEL)
 
 lint: setup
 	@$(PY) -m pytest -q tests/test_policy_data.py
+
+docs: setup
+	@$(PY) -m assistant rules --all --format md > docs/rules.md
+	@echo "==> docs/rules.md regenerated"
 
 bench-engine: setup
 	@$(PY) scripts/bench_engine.py

@@ -18,13 +18,14 @@ from typing import Any, Iterable
 import yaml
 
 POLICY_DIR = Path(__file__).parent / "policy"
+TEXTS_DIR = Path(__file__).parent / "texts"
 MESSAGES_FILE = Path(__file__).parent / "messages.yml"
 CHANNEL_IDS = ("talent", "points", "home_purchase", "county_open", "family", "suzhou_graduate", "residence_permit")
 
 _TERMS_KEYS = {"supported_from", "documents", "areas", "area_types", "fields", "enums", "disclaimer",
                "unverified_notice", "validity"}
 _DOCUMENT_KEYS = {"title", "valid_until", "extended_until", "extension_source"}
-_CHANNEL_KEYS = {"channel", "name", "parameters", "texts"}
+_CHANNEL_KEYS = {"channel", "parameters"}
 _PARAMETER_KEYS = {"description", "unit", "values"}
 _VALUE_KEYS = {"value", "document", "article", "verified", "note"}
 _VALUE_REQUIRED = {"value", "document", "article", "verified"}
@@ -239,7 +240,8 @@ def _read_yaml(path: Path) -> Any:
         raise PolicyError(f"{path.name}: not valid YAML: {exc}") from None
 
 
-def load_policy(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FILE) -> Policy:
+def load_policy(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FILE,
+                texts_dir: Path = TEXTS_DIR) -> Policy:
     """Reads and checks every policy file; raises PolicyError on the first problem."""
     terms = _read_yaml(policy_dir / "terms.yml")
     _check_keys("terms.yml", terms, _TERMS_KEYS, _TERMS_KEYS)
@@ -253,27 +255,37 @@ def load_policy(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FI
                                         or doc["extended_until"] <= doc["valid_until"]):
             _fail(where, "extended_until needs valid_until before it and an extension_source")
     channels: dict[str, ChannelData] = {}
-    digest = hashlib.sha256()
     names = sorted(p.name for p in policy_dir.glob("*.yml"))
     expected = sorted([f"{c}.yml" for c in CHANNEL_IDS] + ["terms.yml", "registration.yml"])
     if names != expected:
         raise PolicyError(f"{policy_dir}: expected exactly the files {', '.join(expected)}, found {', '.join(names)}")
-    for name in names:
-        digest.update((policy_dir / name).read_bytes())
+    rule_data: dict[str, Any] = {"terms": _rule_terms(terms)}
     for cid in CHANNEL_IDS + ("registration",):
         data = _read_yaml(policy_dir / f"{cid}.yml")
         where = f"{cid}.yml"
         if cid == "registration":
-            _check_keys(where, data, {"parameters", "texts"}, ["parameters", "texts"])
+            _check_keys(where, data, {"parameters"}, ["parameters"])
         else:
             _check_keys(where, data, _CHANNEL_KEYS, _CHANNEL_KEYS)
             if data["channel"] != cid:
                 _fail(where, f"channel must be {cid!r}, got {data['channel']!r}")
+        words = _read_yaml(texts_dir / f"{cid}.yml")
+        _check_keys(f"texts/{cid}.yml", words, {"name", "texts"}, ["texts"])
         params = {n: _parameter(f"{where}.parameters.{n}", n, d, terms) for n, d in data["parameters"].items()}
-        channels[cid] = ChannelData(cid, data.get("name", cid), params, data["texts"])
+        channels[cid] = ChannelData(cid, words.get("name", cid), params, words["texts"])
+        rule_data[cid] = data["parameters"]
     messages = yaml.safe_load(messages_file.read_text(encoding="utf-8"))
     latest = max(d for ch in channels.values() for p in ch.parameters.values() for d in p.dates)
+    # The version names the rules only: a reworded text or a new alias leaves it as it is.
+    digest = hashlib.sha256(yaml.safe_dump(rule_data, sort_keys=True, allow_unicode=True).encode("utf-8"))
     return Policy(terms, channels, messages, f"{latest.isoformat()}+{digest.hexdigest()[:8]}")
+
+
+def _rule_terms(terms: dict) -> dict:
+    """The parts of terms.yml that are rules: the documents, the areas and their kind, the values."""
+    return {"supported_from": terms["supported_from"], "documents": terms["documents"],
+            "areas": {a: spec["type"] for a, spec in terms["areas"].items()},
+            "enums": {name: list(e["values"]) for name, e in terms["enums"].items()}}
 
 
 @lru_cache(maxsize=1)

@@ -172,3 +172,18 @@ def test_every_unverified_value_is_disclosed_by_some_answer():
     silent = [f"{cid}.{name} {day}" for cid, name, day, doc, article in _unverified_values()
               if (doc, day.isoformat(), article) not in shown]
     assert not silent, f"unverified values that no answer discloses: {silent}"
+
+
+def test_rules_version_changes_with_a_rule_and_not_with_a_text(tmp_path):
+    """Display texts live in assistant/texts/: rewording one leaves rules_version as it is."""
+    from assistant.rules import TEXTS_DIR
+
+    base = load_policy().version
+    texts = tmp_path / "texts"
+    shutil.copytree(TEXTS_DIR, texts)
+    data = yaml.safe_load((texts / "points.yml").read_text(encoding="utf-8"))
+    data["texts"]["county"] = "县级市没有积分落户"
+    (texts / "points.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert load_policy(POLICY_DIR, MESSAGES_FILE, texts).version == base
+    changed = _broken_copy(tmp_path, "points.yml", lambda d: _line(d)[dt.date(2023, 4, 1)].update(value=390))
+    assert load_policy(changed, MESSAGES_FILE).version != base
