@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from assistant import dialogue
+from assistant import dialogue, faq
 from assistant.explain import explain, explain_change, explain_channel, explain_points
 from assistant.profile import FIELD_SPECS
 from assistant.rules import CHANNEL_IDS, policy
@@ -41,7 +41,7 @@ def _state(tracker: Tracker) -> Dict[str, Any]:
 def _ask(dispatcher: CollectingDispatcher, field: str, age_range: list | None = None) -> None:
     # An age given as "四十多岁" or 虚岁 that straddles a cap: ask for 周岁 and say why.
     response = "utter_ask_age_exact" if field == "age" and age_range else f"utter_ask_{field}"
-    dispatcher.utter_message(response=response, json_message=dialogue.ask_payload(field))
+    dispatcher.utter_message(response=response, json_message=dialogue.ask_payload(field), **faq.values_on())
 
 
 def _answer(dispatcher: CollectingDispatcher, result: dict) -> None:
@@ -163,6 +163,23 @@ def _channel_in(tracker: Tracker) -> str | None:
     text = (tracker.latest_message or {}).get("text") or ""
     names = policy().messages["channel_words"]
     return next((cid for cid, words in names.items() if any(w in text for w in words)), None)
+
+
+class ActionFaq(Action):
+    """A policy question: the ResponseSelector's answer, its numbers filled from the rule data in force."""
+
+    def name(self) -> Text:
+        return "action_faq"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        selected = ((tracker.latest_message or {}).get("response_selector") or {}).get("faq") or {}
+        response = (selected.get("response") or {}).get("utter_action")
+        if not response:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        # FAQ answers describe the rules as they stand today, whatever date an assessment is made for.
+        dispatcher.utter_message(response=response, **faq.values_on())
+        return []
 
 
 class ActionWhyNot(Action):

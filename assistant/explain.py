@@ -6,6 +6,8 @@ the notice (docs/rules.md: unverified rules carry their flag to the user).
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from .rules import policy
 
 _STATUS_ORDER = {"eligible": 0, "undetermined": 1, "not_eligible": 2, "not_applicable": 3}
@@ -96,24 +98,48 @@ def _note_lines(channel: dict) -> list[str]:
     return [_t("note_line").format(text=n["text"], flag=_flag(n)) for n in channel.get("notes") or []]
 
 
+def recommendation(result: dict, criterion_line=None) -> list[str]:
+    """The recommendation and why the first channel fits, or that nothing is open yet (and the 居住证)."""
+    line_of = criterion_line or _criterion_line
+    channels = {c["id"]: c for c in result["channels"]}
+    recommended = result["recommended"]
+    if not recommended:
+        lines = [_t("none_eligible")]
+        if channels["residence_permit"]["status"] == "eligible":
+            lines.append(_t("permit_first_county" if result["area"]["type"] == "county" else "permit_first"))
+        return lines
+    names = [_channel_title(channels[cid]) for cid in recommended]
+    first = channels[recommended[0]]
+    return [_t("recommended").format(channels="、".join(names)), _t("why").format(name=first["name"]),
+            *(line_of(c) for c in first["criteria"]), *_note_lines(first)]
+
+
+def changes(result: dict) -> list[str]:
+    """What would change the outcome: the gaps of the channels not yet open, each once."""
+    gaps = [g for c in result["channels"] if c["status"] != "eligible" for g in c["gaps"]]
+    if not gaps:
+        return []
+    return [_t("changes")] + [_t("change_line").format(text=g["text"], flag=_flag(g)) for g in _unique(gaps)]
+
+
+def next_steps(result: dict) -> list[str]:
+    """Where to apply for the recommended channels (or for a 居住证 when none is open)."""
+    channels = {c["id"]: c for c in result["channels"]}
+    steps = result["recommended"] or (
+        ["residence_permit"] if channels["residence_permit"]["status"] == "eligible" else [])
+    return [_t("next")] + [_t("next_line").format(text=_t("next_steps")[cid]) for cid in steps] if steps else []
+
+
+def still_missing(result: dict) -> list[str]:
+    return [_t("missing").format(fields=_labels(result["missing"][:5]))] if result["missing"] else []
+
+
 def explain(result: dict) -> str:
     """The full Chinese explanation: recommendation, why, why not the others, what would change it, next steps."""
     channels = {c["id"]: c for c in result["channels"]}
     area = result["area"]["name"] or _t("area_unknown")
-    lines = [_t("heading").format(as_of=result["as_of"], area=area), ""]
+    lines = [_t("heading").format(as_of=result["as_of"], area=area), "", *recommendation(result), "", _t("others")]
     recommended = result["recommended"]
-    if recommended:
-        names = [_channel_title(channels[cid]) for cid in recommended]
-        lines.append(_t("recommended").format(channels="、".join(names)))
-        first = channels[recommended[0]]
-        lines.append(_t("why").format(name=first["name"]))
-        lines += [_criterion_line(c) for c in first["criteria"]]
-        lines += _note_lines(first)
-    else:
-        lines.append(_t("none_eligible"))
-        if channels["residence_permit"]["status"] == "eligible":
-            lines.append(_t("permit_first_county" if result["area"]["type"] == "county" else "permit_first"))
-    lines += ["", _t("others")]
     for c in sorted((c for c in result["channels"] if c["id"] not in recommended[:1]),
                     key=lambda c: _STATUS_ORDER[c["status"]]):
         lines.append(_t("other_line").format(name=c["name"], status=_t("statuses")[c["status"]],
@@ -125,23 +151,23 @@ def explain(result: dict) -> str:
         lines.append(_t("points_line").format(known=p["known"], line=p["line"], items=_points_items(p),
                                               unscored="、".join(p["unscored_labels"])))
         unverified_points = any(not i["verified"] for i in p["items"])
-    gaps = [g for c in result["channels"] if c["status"] != "eligible" for g in c["gaps"]]
-    if gaps:
-        lines += ["", _t("changes")] + [_t("change_line").format(text=g["text"], flag=_flag(g))
-                                        for g in _unique(gaps)]
-    if result["registration_options"]:
-        texts = policy().channels["registration"].texts
-        lines += ["", _t("registration")] + [_t("registration_line").format(text=texts[o])
-                                              for o in result["registration_options"]]
-    if result["missing"]:
-        lines += ["", _t("missing").format(fields=_labels(result["missing"][:5]))]
-    steps = recommended or (["residence_permit"] if channels["residence_permit"]["status"] == "eligible" else [])
-    if steps:
-        lines += ["", _t("next")] + [_t("next_line").format(text=_t("next_steps")[cid]) for cid in steps]
+    for block in (changes(result), _registration(result), still_missing(result), next_steps(result)):
+        if block:
+            lines += ["", *block]
     if unverified_points or _flagged(lines):
         lines += ["", _t("unverified")]
     lines += ["", result["disclaimer"]]
     return "\n".join(lines)
+
+
+def _registration(result: dict) -> list[str]:
+    if not result["registration_options"]:
+        return []
+    texts = policy().channels["registration"].texts
+    source = policy().rules_on(dt.date.fromisoformat(result["as_of"])).get("registration", "options").source
+    return [_t("registration")] + [_t("registration_line").format(
+        text=texts[o], document=_short_title(source["document"]), article=source["article"])
+        for o in result["registration_options"]]
 
 
 def _unique(items: list[dict]) -> list[dict]:

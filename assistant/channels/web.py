@@ -18,6 +18,7 @@ import hmac
 import html
 import json
 import os
+import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -31,7 +32,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 
 from assistant import dialogue, sheet
 from assistant.engine import assess
-from assistant.explain import explain
+from assistant.explain import changes, explain, next_steps, recommendation, still_missing
 from assistant.profile import (FIELD_SPECS, PROFILE_FIELDS, ProfileError, enum_label, enum_values, field_label,
                                parse_profile)
 from assistant.rules import policy
@@ -134,41 +135,30 @@ def schema() -> dict:
 
 # --- the console's answer: script and citations ------------------------------------------------------------
 
-def _prefix(template: str) -> str:
-    return template.split("{")[0]
+def script(result: dict) -> str:
+    """What the agent reads out, built from the assessment: the recommendation and why (or, when nothing is
+    open yet, what would change that), the next step and what is still missing, without the citations
+    (they are listed beside it) and with a spoken mark on unverified lines, between an opening and a
+    closing."""
+    words = texts()["script"]
 
+    def spoken(criterion: dict) -> str:
+        detail = f"（{criterion['detail']}）" if criterion.get("detail") else ""
+        return f"  {criterion['text']}{detail}" + ("" if criterion["verified"] else words["unverified"])
 
-def script(result: dict, explanation: str) -> str:
-    """What the agent reads out: the explanation's recommendation, why (or, when nothing is open yet, what
-    would change that), next step and what is still missing, without the citations (they are listed
-    beside it), between an opening and a closing."""
-    words, ex = texts()["script"], policy().messages["explain"]
-    cite = ex["criterion_line"].split("{detail}")[1].split("{document}")[0]  # "（依据："
-    flag = ex["unverified_flag"]
-    heads = {_prefix(ex["recommended"]): "single", ex["none_eligible"]: "single", ex["permit_first"]: "single",
-             _prefix(ex["why"]): "block", ex["next"]: "block", _prefix(ex["missing"]): "single"}
-    if not result["recommended"]:
-        heads[ex["changes"]] = "block"  # nothing open yet: why not, i.e. what would change it
     out = [words["opening"].format(as_of=result["as_of"], area=result["area"]["name"] or words["area_unknown"])]
-    block = False
-    for line in explanation.splitlines():
-        stripped = line.strip()
-        if line.startswith((" ", "\t")) and stripped.startswith("-"):
-            if block:
-                item = stripped.lstrip("- ").strip()
-                unverified = flag in item
-                if cite in item:
-                    item = item[:item.index(cite)]
-                out.append("  " + item.replace(flag, "") + (words["unverified"] if unverified else ""))
-            continue
-        block = False
-        for head, kind in heads.items():
-            if stripped and stripped.startswith(head):
-                out.append(stripped)
-                block = kind == "block"
-                break
+    blocks = [recommendation(result, spoken)]
+    if not result["recommended"]:
+        blocks.append(changes(result))
+    blocks += [next_steps(result), still_missing(result)]
+    for block in blocks:
+        out += [line if not line.startswith(" ") else "  " + line.strip().lstrip("-· ").strip() for line in block]
     out.append(words["closing"])
-    return "\n".join(out)
+    return _WRITTEN_FLAG.sub(words["unverified"], "\n".join(out))
+
+
+# A written flag ("【该项分值/条件尚待官方核实】", "【有效期延续情况尚待官方核实】") is read out as the spoken mark.
+_WRITTEN_FLAG = re.compile(r"【[^】]*尚待官方核实】")
 
 
 def citations(result: dict) -> List[dict]:
@@ -201,7 +191,7 @@ def console_answer(data: Any) -> dict:
     profile = parse_profile(data)
     result = assess(profile)
     explanation = explain(result)
-    return {"assessment": result, "explanation": explanation, "script": script(result, explanation),
+    return {"assessment": result, "explanation": explanation, "script": script(result),
             "citations": citations(result), "rules": [asdict(r) for r in sheet.rows_on(profile.as_of)]}
 
 

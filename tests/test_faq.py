@@ -1,0 +1,87 @@
+"""FAQ answers state rule values only through placeholders filled from the rule data (assistant/faq.py):
+every number in an answer is a rule value, a date of the rule data, or a fact of a cited document."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.faq import values_on
+from assistant.rules import policy
+
+ROOT = Path(__file__).resolve().parents[1]
+DOMAIN = ROOT / "domain"
+
+
+def _faq_answers() -> dict[str, str]:
+    answers = {}
+    for path in sorted(DOMAIN.glob("*.yml")) if DOMAIN.is_dir() else [ROOT / "domain.yml"]:
+        for name, variants in (yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).items():
+            if name.startswith("utter_faq/"):
+                answers[name] = variants[0]["text"]
+    assert len(answers) >= 20, "the FAQ answers are missing"
+    return answers
+
+
+ANSWERS = _faq_answers()
+# Digits a template may type itself: document numbers, the hotline, years and dates of the history it
+# tells, and three facts of cited documents that are not rules of the engine (313号(四) "5年以上" and (二)3,
+# the 3 working days of the talent pre-check, the 2024-06-25 police notice).
+ALLOWED_LITERALS = re.compile(
+    r"\{\w+\}|〔\d{4}〕\d+号|313号|第\d+号|12345|分值线是500分|\d{4}年(?:\d{1,2}月\d{1,2}日|起|旧办法|的标准|7月起分值线降为200分)?"
+    r"|（二）3|5年以上|3个工作日")
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+def test_a_template_types_no_rule_value_itself(name):
+    stray = re.findall(r"\d+", ALLOWED_LITERALS.sub("", ANSWERS[name]))
+    assert not stray, f"{name} types {stray} by hand: use a placeholder of assistant/faq.py"
+
+
+def _rule_numbers() -> set[str]:
+    """Every number the rule data holds: values, dates, articles and document titles, the disclaimer."""
+    pol = policy()
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(k)
+                walk(v)
+        elif isinstance(node, (list, tuple)):
+            for v in node:
+                walk(v)
+        elif isinstance(node, (dt.date,)):
+            found.update({str(node.year), str(node.month), str(node.day)})
+        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            found.add(str(node))
+        elif isinstance(node, str):
+            found.update(re.findall(r"\d+", node))
+
+    for channel in pol.channels.values():
+        for param in channel.parameters.values():
+            for day, value in zip(param.dates, param.values):
+                walk([day, value.value, value.article, value.document])
+    walk([pol.terms["documents"], pol.terms["disclaimer"]])
+    return found
+
+
+@pytest.mark.parametrize("day", [None, dt.date(2022, 6, 1), dt.date(2026, 11, 28), dt.date(2028, 1, 1)])
+def test_every_number_of_a_filled_answer_is_in_the_rule_data(day):
+    values, known = values_on(day), _rule_numbers()
+    for name, template in ANSWERS.items():
+        text = template.format(**values)
+        unknown = set(re.findall(r"\d+", ALLOWED_LITERALS.sub("", text))) - known
+        assert not unknown, f"{name}: {unknown} is not a value of the rule data"
+
+
+def test_the_answers_follow_the_rule_data():
+    values = values_on()
+    line = ANSWERS["utter_faq/points_line"].format(**values)
+    assert f"{policy().rules_on(dt.date.today()).get('points', 'line').value}分" in line
+    assert "姑苏区" in line and "昆山市" in line
+    ages = ANSWERS["utter_faq/talent_age"].format(**values)
+    assert "45周岁" in ages and "50周岁" in ages and "55周岁" in ages
