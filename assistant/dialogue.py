@@ -200,7 +200,7 @@ def _payload(name: str, value: Any) -> str:
 
 
 def ask_payload(name: str) -> dict:
-    """The `ask` payload of CONTRACT.md §3 for a question about `name`."""
+    """The `ask` payload of docs/interfaces.md §3 for a question about `name`."""
     payload: dict[str, Any] = {"type": "ask", "field": name}
     options = ask_options(name)
     if options:

@@ -25,7 +25,7 @@ __all__ = ["normalize", "parse_number", "parse_months", "parse_age", "parse_age_
            "extract_numbers"]
 
 # Bounds per-message latency (OpenCC is linear but not free); real chat messages are far shorter.
-_MAX_CHARS = 4000
+MAX_CHARS = 4000
 
 _AGE_RANGE = (0, 120)
 _AREA_RANGE = (0.0, 10000.0)  # exclusive lower bound: "0平" is not a floor area
@@ -70,7 +70,7 @@ def normalize(text: str) -> str:
     """
     if not isinstance(text, str):
         return ""
-    text = text[:_MAX_CHARS].translate(_FULLWIDTH)
+    text = text[:MAX_CHARS].translate(_FULLWIDTH)
     text = _WHITESPACE.sub(_squeeze, _FULLWIDTH_DECIMAL.sub(".", text))
     return _t2s(text).strip()
 
@@ -84,7 +84,7 @@ _CN_UNITS = "十拾百佰千仟万亿"
 # Lengths are bounded so a long run of numerals cannot make the regexes backtrack quadratically.
 _CN_NUM = rf"[{_CN_DIGITS}十拾][{_CN_DIGITS}{_CN_UNITS}]{{0,15}}(?:点[{_CN_DIGITS}]{{1,6}})?"
 _AR_NUM = r"(?<![\d.])\d{1,12}(?:\.\d{1,6})?"
-_NUM = rf"(?:{_AR_NUM}|{_CN_NUM})"
+NUMBER = rf"(?:{_AR_NUM}|{_CN_NUM})"
 # "至少" style qualifiers between a number and its unit: the value is rounded down.
 _MORE = r"(?:多|余|几|来)"
 
@@ -138,7 +138,7 @@ def parse_number(text: str) -> int | float | None:
 
 def _month_part(tag: str) -> str:
     return (
-        rf"(?P<m{tag}>{_NUM})\s?(?P<g{tag}>个)?\s?(?P<h{tag}>半)?\s?{_MORE}?\s?(?P<G{tag}>个)?\s?"
+        rf"(?P<m{tag}>{NUMBER})\s?(?P<g{tag}>个)?\s?(?P<h{tag}>半)?\s?{_MORE}?\s?(?P<G{tag}>个)?\s?"
         r"月(?!份|底|初|号|日)"
     )
 
@@ -147,11 +147,11 @@ _NOT_AFTER_YEAR = r"(?!级|代|龄|纪|底|初|薪|度|份)"  # 三年级, 90年
 _EN_YEARS = r"(?:years?|yrs?)(?![a-z])"
 _EN_MONTHS = r"(?:months?|mos?)(?![a-z])"
 
-_DURATION = re.compile(
+DURATION = re.compile(
     "|".join(
         (
             # 两年 / 三年半 / 五年多 / 三整年 / 两年零三个月 / 2年3个月
-            rf"(?<!第)(?P<y>{_NUM})\s?{_MORE}?\s?整?\s?年{_NOT_AFTER_YEAR}(?P<yh>半)?{_MORE}?"
+            rf"(?<!第)(?P<y>{NUMBER})\s?{_MORE}?\s?整?\s?年{_NOT_AFTER_YEAR}(?P<yh>半)?{_MORE}?"
             rf"(?:\s?(?:零|又|加|和)?\s?{_month_part('1')})?",
             # 3 years / 1 year and 6 months
             rf"(?<![\d.])(?P<ey>\d+(?:\.\d+)?)\s?{_EN_YEARS}"
@@ -214,7 +214,7 @@ def _months_from_match(m: re.Match) -> float | None:
 def _durations(text: str) -> list[tuple[int, int, int]]:
     """(start, end, whole months) for every duration in already-normalized text."""
     found = []
-    for m in _DURATION.finditer(text):
+    for m in DURATION.finditer(text):
         value = _months_from_match(m)
         if value is not None and value >= 0:
             # round() first so 1.1年 * 12 = 13.200000000000001 cannot drift across an integer
@@ -243,13 +243,13 @@ def parse_months(text: str) -> int | None:
 # A number counts as an age only with 岁, or right after 今年/年龄/我, and not followed by
 # another unit ("今年交了28个月" and "我2套房" stay out).
 _NOT_A_UNIT_AFTER = rf"(?!\s?(?:[年月个号日天元块万千百平米%套间次]|周岁|\d|\.\d|[{_CN_DIGITS}十]|点))"
-_AGE = re.compile(
+AGE = re.compile(
     "|".join(
         (
-            rf"(?P<a1>{_NUM})\s?(?P<q1>{_MORE})?\s?(?P<u1>周岁|虚岁|岁)",
+            rf"(?P<a1>{NUMBER})\s?(?P<q1>{_MORE})?\s?(?P<u1>周岁|虚岁|岁)",
             rf"(?P<p2>今年|年龄|年纪|岁数|虚岁|周岁|(?<![a-z])age(?![a-z]))\s?(?:是|有|才|刚|已经|都|:|：)?\s?"
-            rf"(?P<a2>{_NUM})(?P<q2>{_MORE})?{_NOT_A_UNIT_AFTER}",
-            rf"我\s?(?:都|已经|才|刚)?\s?(?P<a3>{_NUM})(?P<q3>{_MORE})?\s?(?:了|啦)?(?=$|[，,。；;！!？?\s])",
+            rf"(?P<a2>{NUMBER})(?P<q2>{_MORE})?{_NOT_A_UNIT_AFTER}",
+            rf"我\s?(?:都|已经|才|刚)?\s?(?P<a3>{NUMBER})(?P<q3>{_MORE})?\s?(?:了|啦)?(?=$|[，,。；;！!？?\s])",
             r"(?<![\d.])(?P<a4>\d+)\s?(?:years?\s?old|y/?o)(?![a-z])",
         )
     ),
@@ -274,7 +274,7 @@ def _age_span(m: re.Match) -> tuple[int, int] | None:
 
 
 def _age_in(text: str) -> int | None:
-    for m in _AGE.finditer(text):
+    for m in AGE.finditer(text):
         span = _age_span(m)
         if span is not None:
             return span[0] if span[0] == span[1] else None
@@ -290,7 +290,7 @@ def parse_age(text: str) -> int | None:
 def parse_age_range(text: str) -> tuple[int, int] | None:
     """The range of 周岁 a vague or nominal age allows ("四十多岁" -> (40, 49), "虚岁36" -> (34, 35)),
     else None (no age, or an exact one)."""
-    for m in _AGE.finditer(normalize(text)):
+    for m in AGE.finditer(normalize(text)):
         span = _age_span(m)
         if span is not None:
             return span if span[0] != span[1] else None
@@ -304,11 +304,11 @@ _AREA_UNIT = (
     r"(?:平方米|平方公尺|平米|平方(?!公里|千米)|平(?!方|时|常|安|均|台|板|衡|价|稳|静|和|等|层|顶|江)"
     r"|㎡|m²|m2(?![a-z\d])|sqm(?![a-z])|square\s?met(?:er|re)s?)"
 )
-_AREA = re.compile(
+AREA = re.compile(
     "|".join(
         (
-            rf"(?P<r1>{_NUM})\s?{_MORE}?\s?{_AREA_UNIT}",
-            rf"(?:面积|建面|套内)\s?(?:是|有|约|大约|大概|:|：)?\s?(?P<r2>{_NUM}){_MORE}?{_NOT_A_UNIT_AFTER}",
+            rf"(?P<r1>{NUMBER})\s?{_MORE}?\s?{_AREA_UNIT}",
+            rf"(?:面积|建面|套内)\s?(?:是|有|约|大约|大概|:|：)?\s?(?P<r2>{NUMBER}){_MORE}?{_NOT_A_UNIT_AFTER}",
         )
     ),
     re.IGNORECASE,
@@ -316,7 +316,7 @@ _AREA = re.compile(
 
 
 def _area_in(text: str) -> float | None:
-    for m in _AREA.finditer(text):
+    for m in AREA.finditer(text):
         value = _to_number(m.group("r1") or m.group("r2"))
         if value is not None and _AREA_RANGE[0] < value <= _AREA_RANGE[1]:
             return float(value)

@@ -1,4 +1,4 @@
-"""The resident profile (CONTRACT.md §1): its fields, validation with Chinese error messages, and aliases.
+"""The resident profile (docs/interfaces.md §1): its fields, validation with Chinese error messages, and aliases.
 
 Every field is optional; None means "not known yet". Unknown keys, wrong types and impossible values are
 collected into one ProfileError, each message naming the field and the accepted values.

@@ -1,7 +1,7 @@
 """`make bench`: the conversation's figures, printed (no timed tests).
 
 - NLU intent and entity F1 on a held-out 20 % split (a model trained on the other 80 %);
-- questions asked per decision on the public profiles (../shared/eval/profiles.json), through the servers;
+- questions asked per decision on the public profiles (tests/fixtures/profiles.json), through the servers;
 - REST reply latency p50/p95 for 1 conversation and for 20 at once;
 - training time of the full model, and the memory of the Rasa and action servers.
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.servers import RASA, interview, servers  # noqa: E402
 
-EVAL = ROOT.parent / "shared" / "eval"
+EVAL = ROOT / "tests" / "fixtures"
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", LOG_LEVEL="WARNING",
            PYTHONWARNINGS="ignore", PYTHONPATH=str(ROOT))
 

@@ -1,25 +1,12 @@
 """Whole conversations with the real action server and Rasa server over the REST webhook, with the
-SQLite tracker store: every public profile, opening and FAQ question of ../shared/eval, and a restart of
+SQLite tracker store: every public profile, opening and FAQ question of tests/fixtures/, and a restart of
 the Rasa server in the middle of a conversation."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from tests.support.servers import MODEL, interview, payloads, rasa_server, servers, texts
-
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
-pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="no trained model: `make test` trains one first")
-
-
-def _load(name: str):
-    path = EVAL / name
-    if not path.exists():
-        pytest.skip(f"{path} is not beside this checkout")
-    return json.loads(path.read_text(encoding="utf-8")) if name.endswith(".json") else \
-        [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+from tests.support.fixtures import load
+from tests.support.servers import interview, payloads, rasa_server, servers, texts
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +15,7 @@ def srv(tmp_path_factory):
         yield running
 
 
-PROFILES = _load("profiles.json") if (EVAL / "profiles.json").exists() else []
+PROFILES = load("profiles.json")
 
 
 @pytest.mark.parametrize("case", PROFILES, ids=[c["name"] for c in PROFILES])
@@ -52,7 +39,7 @@ def test_questions_carry_options_that_web_pages_can_draw(srv):
     assert "哪个区" in texts(replies)
 
 
-OPENINGS = _load("openings.txt") if (EVAL / "openings.txt").exists() else []
+OPENINGS = load("openings.txt")
 
 
 @pytest.mark.parametrize("line", OPENINGS)
@@ -74,7 +61,7 @@ def answers_fields() -> set[str]:
     return set(PROFILE_FIELDS)
 
 
-FAQ = _load("faq.json") if (EVAL / "faq.json").exists() else []
+FAQ = load("faq.json")
 
 
 @pytest.mark.parametrize("item", FAQ, ids=[f["q"] for f in FAQ])
@@ -109,9 +96,7 @@ def test_correction_skip_and_handoff(srv):
 
 def test_follow_ups_after_the_answer(srv):
     sender = "follow-ups"
-    profile = dict(PROFILES[2]["profile"]) if len(PROFILES) > 2 else None
-    if profile is None:
-        pytest.skip("public profiles not available")
+    profile = dict(PROFILES[2]["profile"])
     profile["social_insurance_months"] = 60   # 354 points: short of the line
     profile["social_insurance_consecutive_months"] = 60
     out = interview(srv, sender, profile)

@@ -3,17 +3,18 @@
 Every case asserts the EXACT dict: a fact missing from `expected` is one the extractor must leave out
 (the assistant asks instead); the case id says why when that is the point of the case.
 """
-import time
+import logging
 from pathlib import Path
 
 import pytest
 
 from assistant.facts import FactsError, extract_facts, fact_spans, load_table
 from assistant.profile import PROFILE_FIELDS, parse_profile
+from tests.support.fixtures import load
 
 T, F = True, False
 
-# /work/shared/eval/openings.txt, line for line (test_openings_file_unchanged checks the copy).
+# tests/fixtures/openings.txt, line for line (test_openings_file_unchanged checks the copy).
 OPENINGS = [
     pytest.param("你好，我想问下落户的事", {}, id="opening-greeting"),
     pytest.param("我今年28，本科毕业，在园区上班，社保交了两年多了，租的房子",
@@ -375,11 +376,7 @@ def test_extract_facts(text, expected):
 
 
 def test_openings_file_unchanged():
-    path = Path("/work/shared/eval/openings.txt")
-    if not path.exists():
-        pytest.skip("shared evaluation file not present")
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    assert lines == [p.values[0] for p in OPENINGS]
+    assert load("openings.txt") == [p.values[0] for p in OPENINGS]
 
 
 # --------------------------------------------------------------------------- spans
@@ -428,24 +425,18 @@ ODD_INPUTS = [
 
 
 @pytest.mark.parametrize("text", ODD_INPUTS)
-def test_never_raises(text):
-    assert isinstance(extract_facts(text), dict)  # built on fact_spans
+def test_never_raises(text, caplog):
+    """No message breaks the extraction: fact_spans would swallow an exception and log it, so a run that
+    logs nothing is a run in which nothing failed."""
+    with caplog.at_level(logging.WARNING, logger="assistant.facts"):
+        assert isinstance(extract_facts(text), dict)  # built on fact_spans
+    assert not caplog.records, [r.getMessage() for r in caplog.records]
 
 
 def test_long_message_keeps_its_facts():
     text = "我今年28，本科毕业，在园区上班。" + "谢谢" * 5000
     assert extract_facts(text) == {"age": 28, "education": "bachelor", "employed_in_suzhou": T,
                                    "target_area": "苏州工业园区"}
-
-
-def test_fast_per_message():
-    texts = [p.values[0] for p in CASES]
-    extract_facts(texts[1])  # load the table and the number parser once
-    start = time.perf_counter()
-    for text in texts:
-        extract_facts(text)
-    per_message_ms = (time.perf_counter() - start) * 1000 / len(texts)
-    assert per_message_ms < 5, f"{per_message_ms:.2f} ms per message"
 
 
 # --------------------------------------------------------------------------- the table itself

@@ -1,5 +1,5 @@
 """Lints the rule data: every value has a date, a source and a verified flag; unknown keys are errors; every
-rule RULES.md marks [unverified] carries verified: false."""
+rule docs/readings.md marks [unverified] carries verified: false."""
 from __future__ import annotations
 
 import datetime as dt
@@ -72,7 +72,7 @@ def test_a_stray_policy_file_is_rejected(tmp_path):
         load_policy(target, MESSAGES_FILE)
 
 
-# Every rule RULES.md marks [unverified] (or "not found"), as (channel, parameter, date it takes effect).
+# Every rule docs/readings.md marks [unverified] (or "not found"), as (channel, parameter, date it takes effect).
 UNVERIFIED = [
     ("talent", "route_B1", "2024-01-01"),            # §1b B1 carried over from 2020
     # §1b: the 沪苏浙皖 months are confirmed (澎湃 2023-11-29, 苏州人社), so effective_months_yrd_cap is verified.
@@ -155,7 +155,7 @@ def _unverified_values():
 
 
 def test_every_unverified_value_is_disclosed_by_some_answer():
-    """The lint of RULES.md's rule: an answer that relies on an unverified value says so. A verified: false
+    """The lint of docs/readings.md's rule: an answer that relies on an unverified value says so. A verified: false
     value that no case of tests/cases/ shows with its flag is a value no answer can disclose."""
     from assistant.engine import assess
     from assistant.explain import explain

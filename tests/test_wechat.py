@@ -29,9 +29,9 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
 from assistant.channels.wechat import MAX_TEXT_BYTES, WeChatInput, pick_option, render, split_text
-from tests.support.servers import MODEL, interview, servers, texts
+from tests.support.fixtures import load
+from tests.support.servers import interview, servers, texts
 
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 
 
 class SlowWeChatInput(WeChatInput):
@@ -225,8 +225,6 @@ def wait_until(condition, seconds: float = 30.0):
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.skip("no trained model: `make test` trains one first")
     work = tmp_path_factory.mktemp("wechat")
     token = secrets.token_hex(16)
     aes_key = base64.b64encode(os.urandom(32)).decode().rstrip("=")   # 43 characters, like the 公众号 page's
@@ -434,14 +432,12 @@ def test_subscribe_gets_the_welcome_and_other_events_success(srv, wx):
 
 def _long_answer_profile(srv):
     """A public profile whose final answer needs more than one WeChat message, and the messages that reach it."""
-    profiles = json.loads((EVAL / "profiles.json").read_text(encoding="utf-8")) \
-        if (EVAL / "profiles.json").exists() else []
-    for case in profiles:
+    for case in load("profiles.json"):
         out = interview(srv, f"probe-{secrets.token_hex(4)}", case["profile"])
         final = texts(out.transcript[-1][1])
         if len(final.encode("utf-8")) > MAX_TEXT_BYTES + 100:
             return [message for message, _ in out.transcript], final
-    pytest.skip("no public profile has an answer longer than one WeChat message")
+    raise AssertionError("no public profile has an answer longer than one WeChat message: the test needs one")
 
 
 def test_a_long_answer_is_split_and_the_rest_follows_by_customer_service(srv, wx, api):

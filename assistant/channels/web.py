@@ -6,7 +6,7 @@ credentials.yml:
     assistant.channels.web.ConsoleInput:   # name "console": GET /webhooks/console/ (CONSOLE_TOKEN)
 
 The chat page talks to the REST channel on the same origin (POST /webhooks/rest/webhook) and draws the
-`ask` and `assessment` payloads of CONTRACT.md §3. The console runs the engine directly
+`ask` and `assessment` payloads of docs/interfaces.md §3. The console runs the engine directly
 (POST /webhooks/console/assess) and reads a resident's conversation from the agent's tracker store
 (GET /webhooks/console/conversation/<sender_id>). Everything the pages load is in assistant/web/.
 """

@@ -1,4 +1,4 @@
-/* The assessment card (CONTRACT.md §2), shared by the residents' chat and the hotline console.
+/* The assessment card (docs/interfaces.md §2), shared by the residents' chat and the hotline console.
  * Every text is set with textContent: nothing received from the server is ever parsed as HTML. */
 (function (global) {
   "use strict";
