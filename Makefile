@@ -22,7 +22,7 @@ RASA := $(VENV)/bin/rasa
 MODEL := models/assistant.tar.gz
 # Everything a trained model depends on. The jieba dictionary and our components are not seen by Rasa's
 # training cache, so a change to any of them retrains with --force.
-MODEL_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -type f 2>/dev/null) \
+MODEL_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
 	$(wildcard assistant/nlu/*.py) assistant/facts.py assistant/facts.yml assistant/gazetteer.py \
 	assistant/parsing.py assistant/policy/terms.yml
 # pip complains about every missing local index folder this machine's config names; drop those lines only.
@@ -80,7 +80,7 @@ browser:
 
 $(MODEL): $(STAMP) $(MODEL_INPUTS)
 	@echo "==> training the model (about 2 minutes on 2 cores)"
-	@$(RASA) train --domain domain --data data --config config.yml --out models \
+	@$(RASA) train --domain domain.yml --data data --config config.yml --out models \
 	  --fixed-model-name assistant --force $(if $(CI),--quiet,) 2>&1 | $(TRAIN_FILTER)
 	@touch $(MODEL)
 

@@ -14,8 +14,9 @@ from typing import Any, Iterable
 
 from .engine import assess
 from .parsing import normalize, parse_age, parse_age_range, parse_area_m2, parse_months, parse_number
-from .profile import (FIELD_SPECS, PROFILE_FIELDS, ProfileError, convert_field, enum_label,
-                      enum_values, field_label, normalize_area, normalize_enum, parse_profile)
+from .profile import (FIELD_SPECS, PROFILE_FIELDS, ProfileError, area_aliases, area_type, convert_field,
+                      enum_aliases, enum_label, enum_values, field_label, normalize_area, normalize_enum,
+                      parse_profile)
 from .rules import policy
 
 MODE_DECIDE, MODE_FULL = "decide", "full"
@@ -59,24 +60,72 @@ def _words(key: str) -> set[str]:
     return {str(w).lower() for w in policy().messages["answers"][key]}
 
 
+_PARTICLES = re.compile(r"(?:的|了|呢|呀|啊|哦|吧|哈|啦|嘛|哟|喔|额|呃)+$")
+_LEADING = re.compile(r"^(?:嗯|额|呃|哦|噢|那个|就是|我的是|我是|是|我)+")
+# "快两年了", "不到一年": not yet that long. A threshold at that value is not met, so read one month less.
+_NOT_YET = re.compile(r"快|将近|接近|不到|没满|未满|不满|还差|没到|不够")
+_NONE_WORDS = re.compile(r"^(?:没有|没|无|都没有|啥也没有|什么都没有|没有的|还没有|还没|没办|没考|没评|没拿)")
+
+
+# Aliases that are everyday words ("没有", "自有"): found inside a reply they say nothing (see _enum_reply).
+_GENERIC = re.compile(r"(?:没|无|不)[有办]?的?|自有")
+
+
+def _alias_in(text: str, table: dict[str, str]) -> str | None:
+    """The value of the longest alias (two characters or more) the text contains, if only one value."""
+    found = sorted(((a, v) for a, v in table.items() if len(a) >= 2 and a in text and not _GENERIC.fullmatch(a)),
+                   key=lambda av: -len(av[0]))
+    if not found:
+        return None
+    values = {v for a, v in found if not any(a in b and a != b for b, _ in found)}  # drop aliases inside longer ones
+    return values.pop() if len(values) == 1 else None
+
+
+def _enum_reply(enum_name: str, bare: str) -> str | None:
+    """An enumeration value from a reply: the exact alias, an alias inside it, or "none" for a bare "没有"
+    or "没有" with a word of the question ("没有职称"; "没有固定住的地方" says nothing of a degree)."""
+    exact = normalize_enum(enum_name, bare) or normalize_enum(enum_name, _LEADING.sub("", bare))
+    if exact:
+        return exact
+    found = _alias_in(bare, enum_aliases(enum_name))
+    if found:
+        return found
+    none = _NONE_WORDS.match(bare)
+    if none and "none" in enum_values(enum_name):
+        rest = bare[none.end():]
+        topic = policy().messages["answers"]["none_topics"].get(enum_name, [])
+        if len(rest) <= 2 or any(word in rest for word in topic):
+            return "none"
+    return None
+
+
 def _contextual(asked: str, text: str, intent: str | None, entities: Iterable[dict],
                 options: list[dict] | None = None) -> Any:
-    """The value a short reply gives to the question that was asked ("28", "是", "两年", "2"), or None."""
+    """The value a short reply gives to the question that was asked ("28", "是", "两年", "2", "租的备案了"),
+    or None."""
     kind = FIELD_SPECS[asked][0]
-    bare = _PUNCT.sub("", normalize(text)).lower()
+    bare = _PARTICLES.sub("", _PUNCT.sub("", normalize(text)).lower()) or _PUNCT.sub("", normalize(text)).lower()
     number = next((e.get("value") for e in entities or [] if e.get("entity") in ("number", "duration_months")), None)
     if kind == "bool":
-        if intent == "affirm" or bare in _words("affirmative"):
+        if bare in _words("affirmative") or _LEADING.sub("", bare) in _words("affirmative"):
             return True
-        if intent == "deny" or bare in _words("negative"):
+        if bare in _words("negative") or _NONE_WORDS.match(bare) and len(bare) <= 6:
+            return False
+        if intent == "affirm":
+            return True
+        if intent == "deny":
             return False
         return None
     if options and bare.isdigit() and 1 <= int(bare) <= len(options):  # "回复1：本科" on WeChat
         return options[int(bare) - 1]["value"]
+    if asked == "residence_permit":
+        area = normalize_area(bare) or _alias_in(bare, area_aliases())
+        if area is not None and not _NONE_WORDS.match(bare):  # "居住证是在昆山办的": where it is registered
+            return area_type(area)
     if kind == "enum":
-        return normalize_enum(FIELD_SPECS[asked][1], bare)
+        return _enum_reply(FIELD_SPECS[asked][1], bare)
     if kind == "area":
-        return normalize_area(bare)
+        return normalize_area(bare) or _alias_in(bare, area_aliases())
     if asked == "age":
         if parse_age_range(text) is not None:  # "四十多" is a range, read by read_message
             return None
@@ -85,11 +134,15 @@ def _contextual(asked: str, text: str, intent: str | None, entities: Iterable[di
         return parse_area_m2(text) or parse_number(text)
     if asked in MONTH_FIELDS:
         months = parse_months(text)
-        if months is not None:
-            return months
-        if intent == "deny" or bare in _words("negative"):
+        if months is None and (bare in _words("negative") or _NONE_WORDS.match(bare)):
             return 0
-        return _whole(number if number is not None else parse_number(text))
+        if months is None:
+            months = _whole(number if number is not None else parse_number(text))
+            if months is not None and re.search(r"年", text or "") is None and months > 100:
+                return None
+        if months is not None and _NOT_YET.search(normalize(text)):
+            months = max(months - 1, 0)
+        return months
     return None
 
 
@@ -109,7 +162,7 @@ def read_message(text: str, intent: str | None, entities: Iterable[dict], asked:
             span = list(found) if found else None
         if isinstance(span, (list, tuple)) and len(span) == 2:
             reading.age_range = [int(span[0]), int(span[1])]
-    if asked in FIELD_SPECS and asked not in facts:
+    if asked in FIELD_SPECS and asked not in facts and not _HYPOTHESIS.search(text or ""):
         value = _contextual(asked, text or "", intent, entities, ask_options(asked))
         if value is not None:
             try:
@@ -126,6 +179,8 @@ def read_message(text: str, intent: str | None, entities: Iterable[dict], asked:
 
 
 _HYPOTHETICAL = re.compile(r"^(那么?|那|如果|要是|假如|假设|万一|要)+|(的话|呢|吗|会怎样|会怎么样|怎么样)+$")
+# A supposition is never the answer to the question asked ("如果我再交半年呢").
+_HYPOTHESIS = re.compile(r"如果|要是|假如|假设|万一|假若|倘若")
 
 
 def read_hypothesis(text: str) -> Reading:

@@ -175,6 +175,16 @@ def normalize_enum(enum_name: str, text: str) -> str | None:
     return _aliases()[1][enum_name].get(_squash(text))
 
 
+def area_aliases() -> dict[str, str]:
+    """Every alias of an area (squashed, lower case) -> the area id."""
+    return _aliases()[0]
+
+
+def enum_aliases(enum_name: str) -> dict[str, str]:
+    """Every alias of an enumeration's values (squashed, lower case) -> the value."""
+    return _aliases()[1][enum_name]
+
+
 def area_name(area_id: str) -> str:
     return policy().terms["areas"][area_id]["name"]
 

@@ -41,7 +41,7 @@ def nlu_f1(work: Path) -> None:
     train = next(split.glob("training_data*.yml"))
     test = next(split.glob("test_data*.yml"))
     sh([RASA, "train", "nlu", "--nlu", str(train), "--config", "config.yml", "--out", str(work / "nlu"),
-        "--fixed-model-name", "heldout", "--domain", "domain"])
+        "--fixed-model-name", "heldout", "--domain", "domain.yml"])
     sh([RASA, "test", "nlu", "--nlu", str(test), "-m", str(work / "nlu" / "heldout.tar.gz"), "--out",
         str(work / "report")])
     intents = json.loads((work / "report" / "intent_report.json").read_text())
@@ -95,7 +95,7 @@ def conversations(work: Path) -> None:
 
 
 def training(work: Path) -> None:
-    seconds = sh([RASA, "train", "--domain", "domain", "--data", "data", "--config", "config.yml", "--out",
+    seconds = sh([RASA, "train", "--domain", "domain.yml", "--data", "data", "--config", "config.yml", "--out",
                   str(work / "full"), "--force"])
     print(f"Training the full model from scratch: {seconds / 60:.1f} min (2 cores)")
 

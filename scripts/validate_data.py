@@ -27,9 +27,12 @@ def used_by_actions(name: str) -> bool:
 
     if name in RASA_DEFAULT_RESPONSES:
         return True
-    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
+    sources = [*(ROOT / "actions").glob("*.py"), ROOT / "assistant" / "conversation.py"]
+    code = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     if name.startswith("utter_ask_") and name[len("utter_ask_"):] in PROFILE_FIELDS and 'f"utter_ask_{' in code:
         return True
+    if (name == "utter_faq" or name.startswith("utter_faq/")) and 'f"utter_faq/{' in code:
+        return True  # the retrieval intent's answers: action_turn utters the one the selector picked
     return f'"{name}"' in code
 
 
@@ -37,7 +40,7 @@ def main() -> int:
     from rasa.shared.importers.importer import TrainingDataImporter
     from rasa.validator import Validator
 
-    importer = TrainingDataImporter.load_from_config(str(ROOT / "config.yml"), str(ROOT / "domain"),
+    importer = TrainingDataImporter.load_from_config(str(ROOT / "config.yml"), str(ROOT / "domain.yml"),
                                                      [str(ROOT / "data")])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -56,7 +59,7 @@ def main() -> int:
         dup = re.match(r"The following duplicated intents have been found across multiple domain files: (.*)", text)
         if dup and set(dup.group(1).split(", ")) <= RETRIEVAL_INTENTS:
             continue  # Rasa's importer adds the retrieval intent to the domain a second time
-        unused = re.match(r"The utterance '(\w+)' is not used in any story or rule\.", text)
+        unused = re.match(r"The utterance '([\w/]+)' is not used in any story or rule\.", text)
         if unused and used_by_actions(unused.group(1)):
             continue
         problems.append(text.splitlines()[0])

@@ -13,15 +13,14 @@ from assistant.faq import values_on
 from assistant.rules import policy
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAIN = ROOT / "domain"
+DOMAIN = ROOT / "domain.yml"
 
 
 def _faq_answers() -> dict[str, str]:
     answers = {}
-    for path in sorted(DOMAIN.glob("*.yml")) if DOMAIN.is_dir() else [ROOT / "domain.yml"]:
-        for name, variants in (yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).items():
-            if name.startswith("utter_faq/"):
-                answers[name] = variants[0]["text"]
+    for name, variants in (yaml.safe_load(DOMAIN.read_text(encoding="utf-8")).get("responses") or {}).items():
+        if name.startswith("utter_faq/"):
+            answers[name] = variants[0]["text"]
     assert len(answers) >= 20, "the FAQ answers are missing"
     return answers
 

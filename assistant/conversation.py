@@ -1,0 +1,559 @@
+"""One turn of the conversation, decided in one place: `turn(state, message) -> Turn`.
+
+The state decides first, the way a hotline officer listens: when a question is pending, the message is
+first read as its answer; only a message that is clearly a question (and not an answer) goes to the FAQ,
+why-not, what-if or handoff paths, each of which then resumes the pending question. The classifier's
+intent is a hint, never the judge of a reply. The action (actions/turn.py) only translates between Rasa
+and this function; the engine decides eligibility, the domain's responses speak.
+
+Decision table, first match wins (`pending` = a question is waiting for its answer):
+
+| # | the message                                         | pending | what happens                                       |
+|---|-----------------------------------------------------|---------|----------------------------------------------------|
+| 1 | a choice of a disambiguation button (faq_topic)     | any     | that FAQ answer (or "none of these"), then resume  |
+| 2 | a restart command ("重新开始")                        | any     | everything forgotten, the first question           |
+| 3 | a handoff command ("转人工")                          | any     | the facts so far and 12345, flagged; resume        |
+| 4 | answers the pending question (also among other facts)| yes     | facts taken (corrections said), next question      |
+| 5 | states other facts, and is not a question           | any     | facts taken and said back; next (or resume)        |
+| 6 | "跳过" / "不知道"                                       | yes     | the field is skipped, said so; next question       |
+| 7 | "继续" (or yes to the offer to go on)                 | no      | the interview goes on for every channel            |
+| 8 | yes to the offer to check one's own case            | no      | the interview starts                               |
+| 9 | a settling question ("我想在园区落户需要什么条件")      | no      | the area taken, one line of overview, interview    |
+|10 | "为什么要问这个" / a what-if question                  | any     | the channels the question decides / the engine     |
+|   | ("如果我再交半年社保呢")                              |         | re-run on the changed facts, not stored            |
+|11 | a why-not question ("为什么不能积分落户")              | any     | that channel's unmet and unknown conditions        |
+|12 | "我差多少分"                                           | any     | the known points against the line                  |
+|13 | any other question                                  | any     | the FAQ answer if the selector is sure; else       |
+|   |                                                     |         | "您是想问…？" with the likeliest topics as buttons   |
+|14 | Latin letters and no Chinese (and not an answer)    | any     | a short bilingual note with an example; resume     |
+|15 | a greeting                                          | any     | the greeting and the (pending or first) question   |
+|16 | thanks / goodbye                                    | no      | a polite reply                                     |
+|17 | anything else                                       | yes     | unreadable: 1st "没理解" + the question; 2nd the   |
+|   |                                                     |         | expected form with the options; 3rd skip, say so   |
+|18 | anything else                                       | no      | what the assistant can do, with an example         |
+
+A question is asked at most MAX_ASKS times: a fourth ask skips the field instead, so the interview always
+ends. A what-if never stores its hypothetical facts.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import dialogue, faq
+from .dialogue import MODE_DECIDE, MODE_FULL, Reading
+from .explain import explain, explain_change, explain_channel, explain_points
+from .parsing import normalize
+from .profile import FIELD_SPECS
+from .rules import CHANNEL_IDS, policy
+
+MAX_ASKS = 3
+FAQ_SURE = 0.6         # the top FAQ topic is answered when at least this confident …
+FAQ_MARGIN = 0.25      # … and this far ahead of the second; otherwise the assistant asks which one
+FAQ_CANDIDATE = 0.08   # a topic offered in "您是想问" needs at least this much
+INTENT_SURE = 0.7      # a follow-up intent (why-not, what-if, points) the classifier is sure of
+
+# --- what the state and a message are -----------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """What the conversation remembers between turns (the Rasa slots, typed)."""
+
+    values: dict[str, Any] = field(default_factory=dict)   # known profile facts (contract values)
+    as_of: str | None = None
+    asked: str | None = None                # the field of the pending question
+    asks: dict[str, int] = field(default_factory=dict)      # times each field has been asked
+    failed: int = 0                         # unreadable replies to the pending question
+    skipped: list[str] = field(default_factory=list)
+    mode: str = MODE_DECIDE                 # decide: stop once the outcome is clear; full: every channel
+    answered: bool = False                  # an assessment has been given
+    age_range: list[int] | None = None      # 周岁 known only as a range ("四十多岁")
+    offer: str | None = None                # "check" (own case) or "continue", offered last turn
+    handoff: bool = False
+    last_assessment: dict | None = None
+
+
+@dataclass
+class Message:
+    """One message as the NLU pipeline read it."""
+
+    text: str
+    intent: str | None = None
+    confidence: float = 0.0
+    entities: list[dict] = field(default_factory=list)
+    faq: list[tuple[str, float]] = field(default_factory=list)   # (topic, confidence), best first
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass
+class Say:
+    """One bot message: a domain response (filled with `values`) or a ready text, with a custom payload."""
+
+    response: str | None = None
+    text: str | None = None
+    payload: dict | None = None
+    buttons: list[dict] | None = None
+    values: dict = field(default_factory=dict)
+
+
+@dataclass
+class Turn:
+    say: list[Say]
+    state: State
+    restart: bool = False       # forget the whole conversation before applying `state`
+    branch: str = ""            # which row of the decision table decided (for tests and logs)
+
+
+# --- reading the message -----------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_MASKED = re.compile(r"[\w.@-]*\*{2,}[\w.@-]*")
+# Interrogative form (docs/readings.md §9): a question, not an answer.
+_QUESTION = re.compile(r"[?？]|吗|呢|么$|怎么|怎样|如何|什么|啥|多少|多久|多长|哪|几[年个月天岁种]|能不能|可不可以|"
+                       r"是不是|有没有|要不要|会不会|行不行|是否|能否|可否|为何|为什么|咋")
+_RESTART = re.compile(r"^(?:请|帮我)?(?:重新开始|重来|从头(?:开始|再来)|重新评估|清空(?:信息|重来)?)(?:吧|一下|一遍)?$")
+_HANDOFF = re.compile(r"转人工|人工客服|人工服务|找人工|真人客服|接人工|转接人工|人工坐席|人工咨询|要人工|^人工$")
+_SKIP = re.compile(r"^(?:我)?(?:也)?(?:真)?(?:不知道|不清楚|不太清楚|不确定|不太确定|说不准|说不好|不记得了?|记不清了?|"
+                   r"忘了|忘记了|跳过|先跳过|略过|下一题|不晓得|不想说|不方便说|不想回答|pass|skip)(?:[了啊哎诶哦呀吧呢哈这个题])*$")
+_FIRST_PERSON = re.compile(r"我|本人|俺|咱")
+_GREETING = re.compile(r"^(?:你好|您好|哈喽|嗨|在吗|在不在|有人吗|早上好|下午好|晚上好|早|hi|hello|hey)[啊呀哈吗]*")
+_THANKS = re.compile(r"谢|感谢|多谢|thank|thx")
+_GOODBYE = re.compile(r"再见|拜拜|回头见|bye")
+_CONTINUE = re.compile(r"^(?:继续|接着|接着问|继续问|继续吧|其他渠道|看看其他渠道|还有呢|然后呢|全部看看)$")
+_YES = re.compile(r"^(?:好|好的|好啊|好呀|行|可以|嗯|嗯嗯|是|是的|要|要的|需要|ok|okay|yes|开始|来吧|看看|帮我看看)$")
+_SETTLE = re.compile(r"落户|迁户口|户口迁|办户口|上户口|入户|户口落|落在|落到|想落|settle")
+_WANT = re.compile(r"想|要|能|可以|怎么|怎样|如何|条件|需要|办|行不行|吗")
+_WHAT_IF = re.compile(r"如果|要是|假如|假设|万一|再交|再缴|再住|再过|的话")
+_WHY_NOT = re.compile(r"为什么|为啥|怎么(?:就)?不|凭什么")
+_WHY_ASK = re.compile(r"为什么要?问|为啥要?问|问这个(?:干嘛|干什么|做什么|有什么用)|跟这个有什么关系|这个有关系吗")
+_POINTS_GAP = re.compile(r"差多少分|还差几分|差几分|多少分了|我.{0,4}(?:积分|分数).{0,4}多少|算.{0,3}(?:积分|分)")
+_SIDE_INTENTS = {"why_not", "what_if", "ask_points_gap"}
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[\s，。！？、,.!?;；:：~～…\"'“”‘’（）()]+", "", normalize(text or "")).lower()
+
+
+def is_question(text: str) -> bool:
+    """Interrogative form: the resident is asking, not answering."""
+    return bool(_QUESTION.search(normalize(text or "")))
+
+
+def _has_chinese(text: str) -> bool:
+    return bool(_CJK.search(text or ""))
+
+
+def _is_payload(text: str) -> bool:
+    return (text or "").startswith("/")
+
+
+def _faq_choice(msg: Message) -> str | None:
+    return next((str(e.get("value")) for e in msg.entities if e.get("entity") == "faq_topic"), None)
+
+
+# --- the turn ------------------------------------------------------------------------------------------
+
+class _Builder:
+    """Accumulates what one turn says and how the state changes."""
+
+    def __init__(self, state: State) -> None:
+        self.state = dataclasses.replace(state, values=dict(state.values), asks=dict(state.asks),
+                                         skipped=list(state.skipped))
+        self.say: list[Say] = []
+        self.restart = False
+
+    def utter(self, response: str, payload: dict | None = None, **values: Any) -> None:
+        self.say.append(Say(response=response, payload=payload, values=values))
+
+    def text(self, text: str, payload: dict | None = None) -> None:
+        self.say.append(Say(text=text, payload=payload))
+
+    def done(self, branch: str) -> Turn:
+        return Turn(self.say, self.state, self.restart, branch)
+
+
+def turn(state: State, msg: Message) -> Turn:
+    """Decides one turn: what to say and how the state changes (the decision table above)."""
+    b = _Builder(state)
+    st = b.state
+    text = msg.text or ""
+    bare = _bare(text)
+    pending = st.asked
+    offer, st.offer = st.offer, None
+    payload = _is_payload(text)
+    chinese = _has_chinese(text)
+    foreign = not chinese and not payload and bool(_LATIN.search(text))
+
+    choice = _faq_choice(msg)
+    if choice is not None:                                                            # 1
+        _faq_answer(b, choice)
+        return _resume(b, "faq_choice")
+    if chinese and _RESTART.match(bare):                                              # 2
+        return _restart(b)
+    if chinese and _HANDOFF.search(bare):                                             # 3
+        _handoff(b)
+        return _resume(b, "handoff")
+
+    # A masked personal number ("3205**********1234") is never read as a fact (the channel masked it).
+    reading = dialogue.read_message(_MASKED.sub(" ", text), msg.intent,
+                                    [e for e in msg.entities if "*" not in str(e.get("value"))], pending)
+    reading.facts = {**_id_card(b, msg), **reading.facts}
+    question = is_question(text) and not payload
+    answers_pending = pending is not None and (
+        pending in reading.facts or (pending == "age" and reading.age_range is not None))
+    if reading.as_of and reading.as_of != st.as_of and _set_as_of(b, reading.as_of) and not reading.facts:
+        return _next(b, "as_of")
+    if not pending and not st.answered and _settling(text, msg, question):            # 9
+        return _start_interview(b, reading)
+    own_case = bool(reading.facts) and (not question or bool(_FIRST_PERSON.search(text)))
+    if answers_pending or own_case or reading.errors:                                 # 4, 5
+        return _take(b, reading, msg, pending, answers_pending)
+    if pending and _SKIP.match(bare):                                                 # 6
+        _skip(b, pending)
+        return _next(b, "skip")
+    if not pending and (_CONTINUE.match(bare) or (offer == "continue" and _YES.match(bare))
+                        or (msg.intent == "continue_interview" and msg.confidence >= INTENT_SURE
+                            and st.answered and not question)):                       # 7
+        st.mode = MODE_FULL
+        return _next(b, "continue")
+    if not pending and offer == "check" and (_YES.match(bare) or msg.intent in ("affirm", "want_settle")):  # 8
+        return _next(b, "start")
+    if foreign:                                                                       # 14
+        b.utter("utter_chinese_only")
+        return _count_failure(b, pending) if pending else b.done("other_language")
+    side = _side_path(text, msg, question, pending is not None)
+    if side is not None:                                                              # 10–13
+        if side(b, msg) == "asked_back":  # "您是想问…": the pending question waits for the choice
+            return b.done("did_you_mean")
+        return _resume(b, side.__name__.lstrip("_"))
+    if _GREETING.search(bare) and not reading.facts:                                  # 15
+        if pending or st.answered:
+            return _resume(b, "greet")
+        b.utter("utter_greet")
+        return _next(b, "greet")
+    if _THANKS.search(bare) or _GOODBYE.search(bare):                                 # 16
+        b.utter("utter_thanks" if _THANKS.search(bare) else "utter_goodbye")
+        return _resume(b, "thanks")
+    if pending:                                                                       # 17
+        return _unreadable(b, pending)
+    b.utter("utter_default")                                                          # 18
+    return b.done("default")
+
+
+# --- the rows ---------------------------------------------------------------------------------------------
+
+def _restart(b: _Builder) -> Turn:
+    b.restart = True
+    b.state = State()
+    b.utter("utter_restarted")
+    return _next(b, "restart")
+
+
+def _handoff(b: _Builder) -> None:
+    summary = dialogue.describe(b.state.values) if b.state.values else ""
+    b.utter("utter_handoff", summary=summary)
+    if not summary:
+        b.utter("utter_handoff_nothing_known")
+    b.state.handoff = True
+
+
+def _set_as_of(b: _Builder, as_of: str) -> bool:
+    problems = dialogue.check({}, as_of)
+    if problems:
+        b.utter("utter_invalid", errors="；".join(problems))
+        return False
+    b.state.as_of = as_of
+    b.utter("utter_as_of", as_of=as_of)
+    return True
+
+
+def _id_card(b: _Builder, msg: Message) -> dict[str, Any]:
+    """Age and sex the channel read from an ID number (the number itself never reaches here), said once."""
+    card = (msg.metadata or {}).get("id_card")
+    if not isinstance(card, dict):
+        return {}
+    facts = {k: card[k] for k in ("age", "sex") if card.get(k) is not None}
+    if facts:
+        b.utter("utter_id_card_used", facts=dialogue.describe(facts))
+    return facts
+
+
+def _take(b: _Builder, reading: Reading, msg: Message, pending: str | None, answers: bool) -> Turn:
+    """Rows 4 and 5: the facts of the message, checked together with what is known."""
+    st = b.state
+    facts = dict(reading.facts)
+    # An area named in passing ("居住证是在昆山办的") does not move the settlement target: only a message
+    # about settling (or the answer to the area question) does.
+    if "target_area" in facts and st.values.get("target_area") and pending != "target_area" \
+            and facts["target_area"] != st.values["target_area"] and not _SETTLE.search(msg.text or ""):
+        facts.pop("target_area")
+    errors = list(reading.errors)
+    if facts:
+        errors += dialogue.check({**st.values, **facts}, st.as_of)
+    if errors:
+        b.utter("utter_invalid", errors="；".join(errors))
+        return _count_failure(b, pending) if pending else _next(b, "invalid")
+    changed = {k: v for k, v in facts.items() if k in st.values and st.values[k] != v}
+    new = {k: v for k, v in facts.items() if k not in st.values}
+    st.values.update(facts)
+    st.skipped = [f for f in st.skipped if f not in facts]
+    if reading.age_range and "age" not in st.values:
+        st.age_range = reading.age_range
+    if "age" in facts:
+        st.age_range = None
+    if changed:
+        b.utter("utter_corrected", facts=dialogue.describe(changed))
+    if len(new) > 1 or (new and pending not in new):
+        b.utter("utter_understood", facts=dialogue.describe(new))
+    if answers:
+        st.failed = 0
+        return _next(b, "answer")
+    return _next(b, "facts") if not pending else _resume(b, "facts")
+
+
+def _skip(b: _Builder, field_name: str) -> None:
+    st = b.state
+    if field_name not in st.skipped:
+        st.skipped.append(field_name)
+    st.failed = 0
+    b.utter("utter_skipped")
+
+
+def _count_failure(b: _Builder, pending: str) -> Turn:
+    st = b.state
+    st.failed += 1
+    if st.failed >= MAX_ASKS:
+        b.utter("utter_skipped_unclear")
+        _skip(b, pending)
+        return _next(b, "unreadable_skip")
+    return _resume(b, "unreadable")
+
+
+def _unreadable(b: _Builder, pending: str) -> Turn:
+    """Row 17: the first time "没理解", the second the expected form with the options, the third a skip."""
+    st = b.state
+    if st.failed + 1 < MAX_ASKS:
+        if st.failed + 1 == 1:
+            b.utter("utter_not_understood")
+        else:
+            b.utter(_HELP.get(FIELD_SPECS[pending][0], "utter_help_number"))
+    return _count_failure(b, pending)
+
+
+_HELP = {"bool": "utter_help_bool", "enum": "utter_help_choice", "area": "utter_help_choice"}
+
+
+def _settling(text: str, msg: Message, question: bool) -> bool:
+    """"我想在园区落户，需要什么条件": a question about settling oneself (first person or no topic named),
+    not a policy question that names a channel ("人才落户要什么条件") or a topic of its own."""
+    if msg.intent == "want_settle" and msg.confidence >= INTENT_SURE:
+        return True
+    norm = normalize(text)
+    if not (_SETTLE.search(norm) and _WANT.search(norm)) or len(norm) > 40:
+        return False
+    named = any(w in norm for words in policy().messages["channel_words"].values() for w in words)
+    topic = bool(msg.faq) and msg.faq[0][1] >= FAQ_SURE and msg.faq[0][0] not in _SETTLE_TOPICS
+    return not named and (not topic or bool(_FIRST_PERSON.search(norm)))
+
+
+# FAQ topics a bare "我想落户需要什么条件" may be mistaken for: the interview answers it better.
+_SETTLE_TOPICS = {"county_open", "points_line", "documents", "where_apply", "talent_age"}
+
+
+def _start_interview(b: _Builder, reading: Reading) -> Turn:
+    """Row 9: the area the message names, a line of overview, the first question."""
+    facts = {k: v for k, v in reading.facts.items() if k not in b.state.values}
+    b.state.values.update(facts)
+    area = b.state.values.get("target_area")
+    b.utter("utter_overview", area=area or policy().messages["dialogue"]["suzhou"])
+    return _next(b, "settle")
+
+
+# --- side paths: answered, then the interview resumes ------------------------------------------------------
+
+def _side_path(text: str, msg: Message, question: bool, pending: bool):
+    """Rows 10–13: which question this is, or None when it is no question. While a question is pending, only
+    the interrogative form counts: a statement the classifier takes for a topic is no question."""
+    norm = normalize(text)
+    sure = msg.confidence >= INTENT_SURE
+    if _WHY_ASK.search(norm):
+        return _why_ask
+    if (msg.intent == "what_if" and sure) or (question and _WHAT_IF.search(norm)):
+        if dialogue.read_hypothesis(text).facts:
+            return _what_if
+    if (msg.intent == "why_not" and sure) or (question and _WHY_NOT.search(norm)):
+        return _why_not
+    if (msg.intent == "ask_points_gap" and sure) or _POINTS_GAP.search(norm):
+        return _points_gap
+    if question or (not pending and msg.intent in ("faq", "out_of_scope", "bot_challenge") and sure):
+        return _question
+    return None
+
+
+def _assessment(st: State) -> dict:
+    return dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range).assessment
+
+
+def _what_if(b: _Builder, msg: Message) -> None:
+    """Row 10: the engine on the changed facts; nothing is stored."""
+    st = b.state
+    reading = dialogue.read_hypothesis(msg.text)
+    changes = dict(reading.facts)
+    if re.search(r"再|多|还|又|继续", msg.text or ""):  # "再交半年": months on top of what is known
+        for name in list(changes):
+            if name in dialogue.MONTH_FIELDS:
+                changes[name] += st.values.get(name) or 0
+                if name == "social_insurance_months" and "social_insurance_consecutive_months" in st.values \
+                        and "social_insurance_consecutive_months" not in reading.facts:
+                    changes["social_insurance_consecutive_months"] = \
+                        st.values["social_insurance_consecutive_months"] + reading.facts[name]
+    if not changes or dialogue.check({**st.values, **changes}, st.as_of):
+        b.utter("utter_what_if_unclear")
+        return
+    before = _assessment(st)
+    after = dialogue.plan({**st.values, **changes}, st.as_of, st.skipped, st.mode, st.age_range).assessment
+    b.text(explain_change(before, after, dialogue.describe(changes)),
+           payload={"type": "assessment", "hypothetical": True, **after})
+
+
+def _why_not(b: _Builder, msg: Message) -> None:
+    """Row 11: the unmet and unknown conditions of the channel asked about (or the first not open)."""
+    result = _assessment(b.state)
+    channel = _channel_in(msg)
+    if channel is None:
+        channel = next((c["id"] for c in result["channels"] if c["status"] in ("not_eligible", "undetermined")),
+                       None)
+    if channel is None:
+        b.utter("utter_which_channel")
+    else:
+        b.text(explain_channel(result, channel))
+
+
+def _why_ask(b: _Builder, msg: Message) -> None:
+    """"为什么要问这个？": the channels the pending question can still decide."""
+    pending = b.state.asked
+    result = _assessment(b.state)
+    names = [c["name"] for c in result["channels"] if pending and pending in c.get("missing", [])]
+    if names:
+        b.utter("utter_why_ask", channels="、".join(names))
+    else:
+        b.utter("utter_why_ask_general")
+
+
+def _points_gap(b: _Builder, msg: Message) -> None:
+    """Row 12."""
+    b.text(explain_points(_assessment(b.state)))
+
+
+def _channel_in(msg: Message) -> str | None:
+    for ent in msg.entities:
+        if ent.get("entity") == "channel" and ent.get("value") in CHANNEL_IDS:
+            return str(ent["value"])
+    names = policy().messages["channel_words"]
+    return next((cid for cid, words in names.items() if any(w in (msg.text or "") for w in words)), None)
+
+
+def _question(b: _Builder, msg: Message) -> str | None:
+    """Row 13: a policy question. Answered when the selector is sure; otherwise "您是想问…？"."""
+    ranking = [(t, c) for t, c in msg.faq if c >= FAQ_CANDIDATE]
+    if msg.intent == "out_of_scope" and msg.confidence >= INTENT_SURE and (not ranking or ranking[0][1] < FAQ_SURE):
+        b.utter("utter_out_of_scope")
+        return None
+    if msg.intent == "bot_challenge" and msg.confidence >= INTENT_SURE:
+        b.utter("utter_iamabot")
+        return None
+    if not ranking:
+        b.utter("utter_no_answer")
+        return None
+    top, confidence = ranking[0]
+    second = ranking[1][1] if len(ranking) > 1 else 0.0
+    if confidence >= FAQ_SURE and confidence - second >= FAQ_MARGIN:
+        _faq_answer(b, top)
+        return None
+    _disambiguate(b, [t for t, _ in ranking[:3]])
+    return "asked_back"
+
+
+def _faq_answer(b: _Builder, topic: str) -> None:
+    if topic == "none":
+        b.utter("utter_faq_none")
+        return
+    response = f"utter_faq/{topic}"
+    b.utter(response, **faq.values_on())
+    if topic in _CHANNEL_TOPICS and not b.state.answered and b.state.asked is None:
+        b.utter("utter_offer_check")
+        b.state.offer = "check"
+
+
+# FAQ topics about a channel's conditions: after the answer, the offer to check the resident's own case.
+_CHANNEL_TOPICS = {"talent_conditions", "points_conditions", "talent_associate", "talent_skilled",
+                   "family_conditions", "graduate_direct", "home_purchase", "county_open", "talent_age",
+                   "points_line"}
+
+
+def _disambiguate(b: _Builder, topics: list[str]) -> None:
+    titles = policy().messages["faq_topics"]
+    buttons = [{"title": titles.get(t, t), "payload": _choice_payload(t)} for t in topics]
+    buttons.append({"title": policy().messages["dialogue"]["none_of_these"], "payload": _choice_payload("none")})
+    b.say.append(Say(response="utter_did_you_mean", buttons=buttons,
+                     values={"topics": "、".join(f"“{titles.get(t, t)}”" for t in topics)}))
+
+
+def _choice_payload(topic: str) -> str:
+    return '/inform{"faq_topic": "%s"}' % topic
+
+
+# --- asking --------------------------------------------------------------------------------------------------
+
+def _ask(b: _Builder, name: str) -> bool:
+    """Asks about `name`, at most MAX_ASKS times; returns False (and skips it) when that is used up."""
+    st = b.state
+    if st.asks.get(name, 0) >= MAX_ASKS:
+        b.utter("utter_skipped_unclear")
+        _skip(b, name)
+        st.asked = None
+        return False
+    st.asks[name] = st.asks.get(name, 0) + 1
+    if st.asked != name:
+        st.failed = 0
+    st.asked = name
+    response = "utter_ask_age_exact" if name == "age" and st.age_range else f"utter_ask_{name}"
+    b.utter(response, payload=dialogue.ask_payload(name), **faq.values_on())
+    return True
+
+
+def _resume(b: _Builder, branch: str) -> Turn:
+    """After a side path: the pending question again (within its limit), or nothing when none is pending."""
+    if b.state.asked:
+        if _ask(b, b.state.asked):
+            return b.done(branch)
+        return _next(b, branch)
+    return b.done(branch)
+
+
+def _next(b: _Builder, branch: str) -> Turn:
+    """The next question the engine needs (the pending one first, if it still matters), or the answer."""
+    st = b.state
+    while True:
+        step = dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range)
+        if step.question is None:
+            break
+        question = st.asked if st.asked in step.remaining else step.question
+        if _ask(b, question):
+            return b.done(branch)
+    st.asked = None
+    st.failed = 0
+    result = step.assessment
+    b.text(explain(result), payload={"type": "assessment", **result})
+    if st.mode == MODE_DECIDE and step.remaining:
+        b.utter("utter_offer_continue")
+        st.offer = "continue"
+    elif st.mode == MODE_FULL:
+        b.utter("utter_nothing_more")
+    st.answered = True
+    st.last_assessment = result
+    return b.done(branch)
