@@ -117,8 +117,7 @@ _QUESTION = re.compile(r"[?？]|吗|呢|么$|怎么|怎样|如何|什么|啥|多
                        r"是不是|有没有|要不要|会不会|行不行|是否|能否|可否|为何|为什么|咋")
 _RESTART = re.compile(r"^(?:请|帮我)?(?:重新开始|重来|从头(?:开始|再来)|重新评估|清空(?:信息|重来)?)(?:吧|一下|一遍)?$")
 _HANDOFF = re.compile(r"转人工|人工客服|人工服务|找人工|真人客服|接人工|转接人工|人工坐席|人工咨询|要人工|^人工$")
-_SKIP = re.compile(r"^(?:我)?(?:也)?(?:真)?(?:不知道|不清楚|不太清楚|不确定|不太确定|说不准|说不好|不记得了?|记不清了?|"
-                   r"忘了|忘记了|跳过|先跳过|略过|下一题|不晓得|不想说|不方便说|不想回答|pass|skip)(?:[了啊哎诶哦呀吧呢哈这个题])*$")
+_CORRECTION = re.compile(r"^(?:不对|不是|错了|说错了|搞错了|更正|纠正|改一下)")
 _FIRST_PERSON = re.compile(r"我|本人|俺|咱")
 _GREETING = re.compile(r"^(?:你好|您好|哈喽|嗨|在吗|在不在|有人吗|早上好|下午好|晚上好|早|hi|hello|hey)[啊呀哈吗]*")
 _THANKS = re.compile(r"谢|感谢|多谢|thank|thx")
@@ -202,6 +201,9 @@ def turn(state: State, msg: Message) -> Turn:
     reading = dialogue.read_message(_MASKED.sub(" ", text), msg.intent,
                                     [e for e in msg.entities if "*" not in str(e.get("value"))], pending)
     reading.facts = {**_id_card(b, msg), **reading.facts}
+    # "不对，我是大专": a correction of another fact, not a "no" to the pending question.
+    if pending in reading.contextual and _CORRECTION.match(normalize(text)) and len(reading.facts) > 1:
+        del reading.facts[pending]
     question = is_question(text) and not payload
     answers_pending = pending is not None and (
         pending in reading.facts or (pending == "age" and reading.age_range is not None))
@@ -212,7 +214,7 @@ def turn(state: State, msg: Message) -> Turn:
     own_case = bool(reading.facts) and (not question or bool(_FIRST_PERSON.search(text)))
     if answers_pending or own_case or reading.errors:                                 # 4, 5
         return _take(b, reading, msg, pending, answers_pending)
-    if pending and _SKIP.match(bare):                                                 # 6
+    if pending and dialogue.is_skip(text):                                                 # 6
         _skip(b, pending)
         return _next(b, "skip")
     if not pending and (_CONTINUE.match(bare) or (offer == "continue" and _YES.match(bare))

@@ -37,6 +37,7 @@ class Reading:
     facts: dict[str, Any] = field(default_factory=dict)     # field -> validated contract value
     errors: list[str] = field(default_factory=list)         # Chinese messages for values out of range
     as_of: str | None = None                                # "按2022-03-01的规则" sets the evaluation date
+    contextual: set[str] = field(default_factory=set)       # fields read as the reply to the question asked
     age_range: list[int] | None = None                      # "四十多岁", "虚岁36": 周岁 known only as a range
 
 
@@ -99,23 +100,55 @@ def _enum_reply(enum_name: str, bare: str) -> str | None:
     return None
 
 
+# A reply that does not know or will not say: never an answer ("不知道" does not mean "no").
+SKIP = re.compile(r"^(?:我)?(?:也)?(?:真)?(?:不知道|不清楚|不太清楚|不确定|不太确定|说不准|说不好|不记得了?|记不清了?|"
+                  r"忘了|忘记了|跳过|先跳过|略过|下一题|不晓得|不想说|不方便说|不想回答|pass|skip)"
+                  r"(?:[了啊哎诶哦呀吧呢哈这个题])*$")
+_NO_PREFIX = re.compile(r"^(?:不|没|未|无|非)")
+_YES_PREFIX = re.compile(r"^(?:是|有|对|已经?|在|一直|正在|还在|早就)")
+_NEGATION = re.compile(r"不|没|未|无|非")
+
+
+def is_skip(text: str) -> bool:
+    return bool(SKIP.match(_bare(text)))
+
+
+def _bare(text: str) -> str:
+    return _PARTICLES.sub("", _PUNCT.sub("", normalize(text or "")).lower())
+
+
+def _yes_no(text: str, bare: str, intent: str | None) -> bool | None:
+    """Yes or no from a reply to a yes/no question: the whole reply, else its first clause ("有的，他家有房"),
+    else how that clause begins ("不是苏州户口", "是全日制的"), else the classifier's affirm/deny."""
+    if SKIP.match(bare):
+        return None
+    whole = _PUNCT.sub("", normalize(text or "")).lower()
+    first = re.split(r"[，,。；;！!\s]", normalize(text or ""), maxsplit=1)[0].lower()
+    for candidate in (whole, bare, _LEADING.sub("", bare), first, _bare(first)):
+        if candidate in _words("affirmative"):
+            return True
+        if candidate in _words("negative"):
+            return False
+    if _NO_PREFIX.match(first):
+        return False
+    if _YES_PREFIX.match(first) and not _NEGATION.search(first):  # "还在上班没退休" is for the facts to read
+        return True
+    if intent in ("affirm", "deny"):
+        return intent == "affirm"
+    return None
+
+
 def _contextual(asked: str, text: str, intent: str | None, entities: Iterable[dict],
                 options: list[dict] | None = None) -> Any:
     """The value a short reply gives to the question that was asked ("28", "是", "两年", "2", "租的备案了"),
     or None."""
     kind = FIELD_SPECS[asked][0]
-    bare = _PARTICLES.sub("", _PUNCT.sub("", normalize(text)).lower()) or _PUNCT.sub("", normalize(text)).lower()
+    bare = _bare(text) or _PUNCT.sub("", normalize(text)).lower()
+    if SKIP.match(bare):
+        return None
     number = next((e.get("value") for e in entities or [] if e.get("entity") in ("number", "duration_months")), None)
     if kind == "bool":
-        if bare in _words("affirmative") or _LEADING.sub("", bare) in _words("affirmative"):
-            return True
-        if bare in _words("negative") or _NONE_WORDS.match(bare) and len(bare) <= 6:
-            return False
-        if intent == "affirm":
-            return True
-        if intent == "deny":
-            return False
-        return None
+        return _yes_no(text, bare, intent)
     if options and bare.isdigit() and 1 <= int(bare) <= len(options):  # "回复1：本科" on WeChat
         return options[int(bare) - 1]["value"]
     if asked == "residence_permit":
@@ -167,6 +200,7 @@ def read_message(text: str, intent: str | None, entities: Iterable[dict], asked:
         if value is not None:
             try:
                 reading.facts[asked] = convert_field(asked, value)
+                reading.contextual.add(asked)
             except ValueError as exc:
                 reading.errors.append(str(exc))
     date = _DATE.search(normalize(text or ""))
