@@ -2,7 +2,7 @@
 
 Pure Python and regex/table driven: it runs on every message, so nothing here imports
 Rasa, and the slow cn2an import only happens the first time a Chinese numeral is seen.
-No public function raises: bad input gives None (or {} for extract_numbers).
+No public function raises: bad input gives None.
 
 Conventions for vague phrasings (residents rarely give exact figures):
 * "多" / "余" / "几" / "来" ("五年多", "十几个月") mean "at least": the stated value is returned,
@@ -21,8 +21,7 @@ import math
 import re
 from functools import lru_cache
 
-__all__ = ["normalize", "parse_number", "parse_months", "parse_age", "parse_age_range", "parse_area_m2",
-           "extract_numbers"]
+__all__ = ["normalize", "parse_number", "parse_months", "parse_age", "parse_age_range", "parse_area_m2"]
 
 # Bounds per-message latency (OpenCC is linear but not free); real chat messages are far shorter.
 MAX_CHARS = 4000
@@ -326,61 +325,3 @@ def _area_in(text: str) -> float | None:
 def parse_area_m2(text: str) -> float | None:
     """Return a floor area in square metres ("90平", "一百二十平", "89.5平方"), else None."""
     return _area_in(normalize(text))
-
-
-# --------------------------------------------------------------------------- whole messages
-
-# Which slot a duration fills, decided by a keyword in the same clause.  Add a keyword
-# (or a new slot) here; no code change is needed.
-_DURATION_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "social_insurance_months": ("社保", "社会保险", "养老保险", "五险", "参保"),
-    "residence_months": ("居住证", "暂住证", "居住", "住了", "住满"),
-}
-_GENERIC_MONTHS_KEY = "months"
-
-_KEYWORD_TO_SLOT = {kw: slot for slot, kws in _DURATION_KEYWORDS.items() for kw in kws}
-_KEYWORD_RE = re.compile("|".join(re.escape(k) for k in sorted(_KEYWORD_TO_SLOT, key=len, reverse=True)))
-
-# Spaces separate clauses only between two Chinese characters, so "3 years" and
-# "今年 28 岁" survive as one clause.
-_CLAUSE_SPLIT = re.compile(r"[，,。；;！!？?\n\r]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
-
-
-def _slot_for(start: int, end: int, keywords: list[tuple[int, int, str]]) -> str:
-    # Nearest keyword before the duration ("社保交了两年"), else nearest after ("两年社保").
-    before = [k for k in keywords if k[1] <= start]
-    if before:
-        return max(before, key=lambda k: k[1])[2]
-    after = [k for k in keywords if k[0] >= end]
-    if after:
-        return min(after, key=lambda k: k[0])[2]
-    return _GENERIC_MONTHS_KEY
-
-
-def extract_numbers(text: str) -> dict:
-    """Pull clearly stated facts from a whole message: keys among "age", "area_m2", "months",
-    "social_insurance_months", "residence_months", present only when found (first one wins)."""
-    result: dict = {}
-    try:
-        text = normalize(text)
-        for clause in _CLAUSE_SPLIT.split(text):
-            if not clause:
-                continue
-            if "age" not in result:
-                age = _age_in(clause)
-                if age is not None:
-                    result["age"] = age
-            if "area_m2" not in result:
-                area = _area_in(clause)
-                if area is not None:
-                    result["area_m2"] = area
-            keywords = [(k.start(), k.end(), _KEYWORD_TO_SLOT[k.group()]) for k in _KEYWORD_RE.finditer(clause)]
-            durations = _durations(clause)
-            for start, end, months in durations:
-                result.setdefault(_slot_for(start, end, keywords), months)
-            if not durations and keywords and _states_none(clause):
-                for _, _, slot in keywords:  # "社保没交过" -> 0, but a bare "没有" fills nothing
-                    result.setdefault(slot, 0)
-    except Exception:  # defensive: one odd message must never break the dialogue turn
-        return {}
-    return result
