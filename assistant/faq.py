@@ -52,6 +52,17 @@ def _getters(pol: Policy) -> dict[str, Callable[[RuleSet], str | int | None]]:
         return lambda rs: None if rs.get("talent", "route_A") is None else _caps(rs.get("talent", "route_A")).get(
             credential)
 
+    def tier(route: str, index: int, key: str) -> Callable[[RuleSet], int | None]:
+        """A tier of talent route C or D as the 2024 办法 words it (months counted with the 沪苏浙皖 months);
+        a route in another form on the date asked (the 2020 notice's single tier) reads as absent, so an answer
+        never mixes the tiers of two documents."""
+        def read(rs: RuleSet) -> int | None:
+            v = rs.get("talent", route)
+            if v is None or v.value.get("months") != "effective" or len(v.value["tiers"]) <= index:
+                return None
+            return v.value["tiers"][index][key]
+        return read
+
     def first(channel: str, name: str, wanted: object) -> str:
         """The date a parameter first took the value `wanted`: history, whatever the date asked."""
         param = pol.channels[channel].parameters[name]
@@ -70,6 +81,19 @@ def _getters(pol: Policy) -> dict[str, Callable[[RuleSet], str | int | None]]:
         "cap_bachelor": cap("education:bachelor"),
         "cap_master": cap("education:master"),
         "cap_doctor": cap("education:doctor"),
+        # 0 (the 2020 notice) means no 沪苏浙皖 months count: the answers describe the rule where they do.
+        "yrd_months": lambda rs: value("talent", "effective_months_yrd_cap")(rs) or None,
+        "talent_c_young_age": tier("route_C", 0, "age_cap"),
+        "talent_c_young_months": tier("route_C", 0, "months"),
+        "talent_c_age": tier("route_C", 1, "age_cap"),
+        "talent_c_months": tier("route_C", 1, "months"),
+        "talent_d_age": tier("route_D", 0, "age_cap"),
+        "talent_d_months": tier("route_D", 0, "months"),
+        "talent_d_other_age": tier("route_D", 1, "age_cap"),
+        "talent_d_other_months": tier("route_D", 1, "months"),
+        "family_male_age": value("family", "parent", "male_age"),
+        "family_female_age": value("family", "parent", "female_age"),
+        "family_elderly_age": value("family", "elderly_80", "age"),
         "home_purchase_from": since("home_purchase", "scheme", "in_force"),
         "home_purchase_announced": lambda rs: first("home_purchase", "scheme", "announced"),
         "hukou_2023_from": lambda rs: first("family", "scheme", "hukou_2023"),

@@ -27,11 +27,12 @@ def _faq_answers() -> dict[str, str]:
 
 ANSWERS = _faq_answers()
 # Digits a template may type itself: document numbers, the hotline, years and dates of the history it
-# tells, and three facts of cited documents that are not rules of the engine (313号(四) "5年以上" and (二)3,
-# the 3 working days of the talent pre-check, the 2024-06-25 police notice).
+# tells, and four facts of cited documents that are not rules of the engine (313号(四) "5年以上" and (二)3,
+# the 3 working days of the talent pre-check, the 2024-06-25 police notice, and the 准迁证 "有效期40天" of the
+# 2022 points procedure under 苏府规字〔2020〕15号, research-notes §6.2, told as history in utter_faq/hukou_transfer).
 ALLOWED_LITERALS = re.compile(
     r"\{\w+\}|〔\d{4}〕\d+号|313号|第\d+号|12345|分值线是500分|\d{4}年(?:\d{1,2}月\d{1,2}日|起|旧办法|的标准|7月起分值线降为200分)?"
-    r"|（二）3|5年以上|3个工作日")
+    r"|（二）3|5年以上|3个工作日|有效期40天")
 
 
 @pytest.mark.parametrize("name", sorted(ANSWERS))
@@ -84,3 +85,52 @@ def test_the_answers_follow_the_rule_data():
     assert "姑苏区" in line and "昆山市" in line
     ages = ANSWERS["utter_faq/talent_age"].format(**values)
     assert "45周岁" in ages and "50周岁" in ages and "55周岁" in ages
+
+
+def test_every_answer_offers_12345_and_defers_to_the_official_text():
+    for name, template in ANSWERS.items():
+        assert "12345" in template and "以官方公布为准" in template, name
+
+
+def _training_phrasings() -> dict[str, set[str]]:
+    """faq/<topic> -> its training examples, normalised (繁->简, no spaces or punctuation)."""
+    from assistant.parsing import normalize
+
+    out: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            for line in (item.get("examples") or "").splitlines() if "intent" in item else []:
+                if line.strip().startswith("- "):
+                    out.setdefault(item["intent"], set()).add(_plain(normalize(line.strip()[2:])))
+    return out
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[\s，。？！、,.?!~…：:；;“”\"'（）()]+", "", text).lower()
+
+
+def test_the_held_out_faq_phrasings_cover_every_topic_and_are_not_training_data():
+    from assistant.parsing import normalize
+
+    held = yaml.safe_load((ROOT / "tests" / "fixtures" / "faq_heldout.yml").read_text(encoding="utf-8"))
+    topics = {name.split("/", 1)[1] for name in ANSWERS}
+    per_topic: dict[str, int] = {}
+    for item in held:
+        assert item["topic"] is None or item["topic"] in topics, item
+        per_topic[item["topic"]] = per_topic.get(item["topic"], 0) + 1
+    assert all(4 <= per_topic.get(t, 0) <= 6 for t in topics), per_topic
+    assert per_topic.get(None, 0) >= 10
+    trained = set().union(*_training_phrasings().values())
+    copied = [i["q"] for i in held if _plain(normalize(i["q"])) in trained]
+    assert not copied, f"held-out phrasings in the training data: {copied}"
+
+
+def test_no_phrasing_is_trained_under_two_intents():
+    seen: dict[str, str] = {}
+    clashes = []
+    for intent, phrasings in _training_phrasings().items():
+        for p in phrasings:
+            if p in seen and seen[p] != intent:
+                clashes.append((p, seen[p], intent))
+            seen[p] = intent
+    assert not clashes, clashes
