@@ -363,7 +363,8 @@ def _settling(text: str, msg: Message, question: bool) -> bool:
 
 
 # FAQ topics a bare "我想落户需要什么条件" may be mistaken for: the interview answers it better.
-_SETTLE_TOPICS = {"county_open", "points_line", "documents", "where_apply", "talent_age"}
+_SETTLE_TOPICS = {"county_open", "points_line", "documents", "where_apply", "talent_age", "talent_conditions",
+                  "points_conditions", "districts"}
 
 
 def _start_interview(b: _Builder, reading: Reading) -> Turn:
@@ -492,9 +493,9 @@ def _faq_answer(b: _Builder, topic: str) -> None:
 
 
 # FAQ topics about a channel's conditions: after the answer, the offer to check the resident's own case.
-_CHANNEL_TOPICS = {"talent_conditions", "points_conditions", "talent_associate", "talent_skilled",
-                   "family_conditions", "graduate_direct", "home_purchase", "county_open", "talent_age",
-                   "points_line"}
+_CHANNEL_TOPICS = {"talent_conditions", "points_conditions", "associate_degree", "skilled_worker",
+                   "family_conditions", "suzhou_graduate", "outside_graduate", "shanghai_work", "home_purchase",
+                   "county_open", "talent_age", "points_line"}
 
 
 def _disambiguate(b: _Builder, topics: list[str]) -> None:

@@ -134,3 +134,9 @@ def test_no_phrasing_is_trained_under_two_intents():
                 clashes.append((p, seen[p], intent))
             seen[p] = intent
     assert not clashes, clashes
+
+
+def test_every_topic_has_a_title_for_the_did_you_mean_buttons():
+    titles = policy().messages["faq_topics"]
+    missing = [name.split("/", 1)[1] for name in ANSWERS if name.split("/", 1)[1] not in titles]
+    assert not missing, f"topics without a title in assistant/messages.yml faq_topics: {missing}"
