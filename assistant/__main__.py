@@ -7,11 +7,10 @@ Bad input prints a Chinese message naming the field and exits with status 2, nev
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
-
-import datetime as dt
 
 from . import sheet
 from .batch import BatchError, read_text, run_batch

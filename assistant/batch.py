@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Callable, Iterable, Iterator, TextIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import TextIO
 
 from .engine import assess
 from .profile import FIELDS, ProfileError, parse_profile
@@ -54,7 +55,7 @@ def assess_rows(lines: Iterable[str], as_of: str | None = None,
             out["error"] = _msg("csv_row_width", row=number, got=len(cells), want=len(header))
             yield out
             continue
-        data = dict(zip(header, cells))
+        data = dict(zip(header, cells, strict=True))  # widths checked above
         out[ID_COLUMN] = data.pop(ID_COLUMN, "")
         try:
             result = assess(parse_profile(data, as_of=as_of, from_text=True))

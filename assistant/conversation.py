@@ -38,6 +38,7 @@ ends. A what-if never stores its hypothetical facts.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,7 +167,7 @@ class _Builder:
         self.restart = False
 
     def utter(self, response: str, payload: dict | None = None, **values: Any) -> None:
-        self.say.append(Say(response=response, payload=payload, values=values))
+        self.say.append(Say(response=response, payload=payload, values=dict(values)))
 
     def text(self, text: str, payload: dict | None = None) -> None:
         self.say.append(Say(text=text, payload=payload))
@@ -385,9 +386,9 @@ def _side_path(text: str, msg: Message, question: bool, pending: bool):
     sure = msg.confidence >= INTENT_SURE
     if _WHY_ASK.search(norm):
         return _why_ask
-    if (msg.intent == "what_if" and sure) or (question and _WHAT_IF.search(norm)):
-        if dialogue.read_hypothesis(text).facts:
-            return _what_if
+    what_if = (msg.intent == "what_if" and sure) or (question and _WHAT_IF.search(norm))
+    if what_if and dialogue.read_hypothesis(text).facts:
+        return _what_if
     if (msg.intent == "why_not" and sure) or (question and _WHY_NOT.search(norm)):
         return _why_not
     if (msg.intent == "ask_points_gap" and sure) or _POINTS_GAP.search(norm):
@@ -486,7 +487,7 @@ def _faq_answer(b: _Builder, topic: str) -> None:
         b.utter("utter_faq_none")
         return
     response = f"utter_faq/{topic}"
-    b.utter(response, **faq.values_on())
+    b.say.append(Say(response=response, values=faq.values_on()))
     if topic in _CHANNEL_TOPICS and not b.state.answered and b.state.asked is None:
         b.utter("utter_offer_check")
         b.state.offer = "check"
@@ -507,7 +508,7 @@ def _disambiguate(b: _Builder, topics: list[str]) -> None:
 
 
 def _choice_payload(topic: str) -> str:
-    return '/inform{"faq_topic": "%s"}' % topic
+    return "/inform" + json.dumps({"faq_topic": topic}, ensure_ascii=False)
 
 
 # --- asking --------------------------------------------------------------------------------------------------
@@ -525,7 +526,7 @@ def _ask(b: _Builder, name: str) -> bool:
         st.failed = 0
     st.asked = name
     response = "utter_ask_age_exact" if name == "age" and st.age_range else f"utter_ask_{name}"
-    b.utter(response, payload=dialogue.ask_payload(name), **faq.values_on())
+    b.say.append(Say(response=response, payload=dialogue.ask_payload(name), values=faq.values_on()))
     return True
 
 

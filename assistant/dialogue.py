@@ -6,17 +6,31 @@ resident has not skipped, and the interview stops as soon as a settlement channe
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .engine import assess
 from .parsing import normalize, parse_age, parse_age_range, parse_area_m2, parse_months, parse_number
-from .profile import (FIELD_SPECS, PROFILE_FIELDS, ProfileError, area_aliases, area_type, convert_field,
-                      enum_aliases, enum_label, enum_values, field_label, normalize_area, normalize_enum,
-                      parse_profile)
+from .profile import (
+    FIELD_SPECS,
+    PROFILE_FIELDS,
+    ProfileError,
+    area_aliases,
+    area_type,
+    convert_field,
+    enum_aliases,
+    enum_label,
+    enum_values,
+    field_label,
+    normalize_area,
+    normalize_enum,
+    parse_profile,
+)
 from .rules import policy
 
 MODE_DECIDE, MODE_FULL = "decide", "full"
@@ -205,10 +219,8 @@ def read_message(text: str, intent: str | None, entities: Iterable[dict], asked:
                 reading.errors.append(str(exc))
     date = _DATE.search(normalize(text or ""))
     if date and any(w in (text or "") for w in _AS_OF_WORDS):
-        try:
+        with contextlib.suppress(ValueError):  # "2023-02-30" is no date: no rules' date is set
             reading.as_of = dt.date(*map(int, date.groups())).isoformat()
-        except ValueError:
-            pass
     return reading
 
 

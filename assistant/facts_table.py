@@ -7,9 +7,10 @@ assistant/facts.py interprets the table on a message.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -17,7 +18,8 @@ from . import parsing
 from .profile import FIELD_SPECS, area_name, area_type, enum_values, normalize_area, normalize_enum
 from .rules import policy
 
-__all__ = ["extract_facts", "fact_spans", "load_table", "FactsError", "FACTS_FILE"]
+__all__ = ["CONVERTERS", "DEFAULT_CONTEXT", "FACTS_FILE", "FIELDS", "FactsError", "Rule", "Table", "Value",
+           "load_table"]
 
 FACTS_FILE = Path(__file__).with_name("facts.yml")
 

@@ -8,7 +8,7 @@ from the latest date that has one: FAQ answers describe the rules as they stand.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 from .rules import Policy, RuleSet, Value, policy
 
@@ -36,20 +36,20 @@ def _areas(pol: Policy, kind: str) -> str:
 def _getters(pol: Policy) -> dict[str, Callable[[RuleSet], str | int | None]]:
     def value(channel: str, name: str, key: str | None = None) -> Callable[[RuleSet], int | str | None]:
         def read(rs: RuleSet) -> int | str | None:
-            v = rs.get(channel, name)
+            v = rs.find(channel, name)
             return None if v is None else v.value if key is None else v.value[key]
         return read
 
     def since(channel: str, name: str, wanted: object = None) -> Callable[[RuleSet], str | None]:
         def read(rs: RuleSet) -> str | None:
-            v = rs.get(channel, name)
+            v = rs.find(channel, name)
             if v is None or (wanted is not None and v.value != wanted):
                 return None
             return cn_date(v.effective_from)
         return read
 
     def cap(credential: str) -> Callable[[RuleSet], int | None]:
-        return lambda rs: None if rs.get("talent", "route_A") is None else _caps(rs.get("talent", "route_A")).get(
+        return lambda rs: None if rs.find("talent", "route_A") is None else _caps(rs.find("talent", "route_A")).get(
             credential)
 
     def tier(route: str, index: int, key: str) -> Callable[[RuleSet], int | None]:
@@ -57,7 +57,7 @@ def _getters(pol: Policy) -> dict[str, Callable[[RuleSet], str | int | None]]:
         a route in another form on the date asked (the 2020 notice's single tier) reads as absent, so an answer
         never mixes the tiers of two documents."""
         def read(rs: RuleSet) -> int | None:
-            v = rs.get("talent", route)
+            v = rs.find("talent", route)
             if v is None or v.value.get("months") != "effective" or len(v.value["tiers"]) <= index:
                 return None
             return v.value["tiers"][index][key]
@@ -66,7 +66,7 @@ def _getters(pol: Policy) -> dict[str, Callable[[RuleSet], str | int | None]]:
     def first(channel: str, name: str, wanted: object) -> str:
         """The date a parameter first took the value `wanted`: history, whatever the date asked."""
         param = pol.channels[channel].parameters[name]
-        return cn_date(next(d for d, v in zip(param.dates, param.values) if v.value == wanted))
+        return cn_date(next(d for d, v in zip(param.dates, param.values, strict=True) if v.value == wanted))
 
     validity = pol.validity["hukou_2023"]
     return {

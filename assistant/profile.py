@@ -8,8 +8,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .rules import policy
 
@@ -105,7 +106,7 @@ class Profile:
                 out[name] = area_name(value) if name == "target_area" else value
         return out
 
-    def replace(self, **changes: Any) -> "Profile":
+    def replace(self, **changes: Any) -> Profile:
         return dataclasses.replace(self, **changes)
 
 

@@ -10,10 +10,11 @@ import bisect
 import dataclasses
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -110,7 +111,7 @@ class RuleSet:
     """All parameter values in force on one day. A value whose document is past its validity is marked:
     unverified with a caveat during an unverified extension, and listed in `expired` after it."""
 
-    def __init__(self, policy: "Policy", day: dt.date):
+    def __init__(self, policy: Policy, day: dt.date):
         self.day = day
         self._memo: dict = {}
         self.expired: dict[str, list[Value]] = {}   # channel -> values whose document no longer applies
@@ -129,7 +130,16 @@ class RuleSet:
                     self.expired.setdefault(cid, []).append(value)
                 self._values[(cid, name)] = value
 
-    def get(self, channel: str, name: str) -> Value | None:
+    def get(self, channel: str, name: str) -> Value:
+        """The value in force; a rule the engine relies on but that is not in force on the day is a bug in
+        the rule data (PolicyError), not a fact of the person."""
+        value = self._values[(channel, name)]
+        if value is None:
+            raise PolicyError(f"{channel}.yml: {name} is not in force on {self.day.isoformat()}")
+        return value
+
+    def find(self, channel: str, name: str) -> Value | None:
+        """The value in force, or None for a rule that exists only on some days (a route, a later note)."""
         return self._values[(channel, name)]
 
     def memo(self, key: Any, build: Any) -> Any:

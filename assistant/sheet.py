@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from .profile import enum_label
 from .rules import CHANNEL_IDS, Policy, RuleSet, Value, policy
@@ -138,8 +139,8 @@ def rows_on(day: dt.date, pol: Policy | None = None) -> list[Row]:
     """Every rule in force on `day`, channel by channel (registration last)."""
     pol = pol or policy()
     rs: RuleSet = pol.rules_on(day)
-    return [row for cid, pname in _parameters(pol) if rs.get(cid, pname) is not None
-            for row in _value_rows(pol, cid, pname, rs.get(cid, pname), day)]
+    return [row for cid, pname in _parameters(pol) if (value := rs.find(cid, pname)) is not None
+            for row in _value_rows(pol, cid, pname, value, day)]
 
 
 def rows_all(pol: Policy | None = None) -> list[Row]:

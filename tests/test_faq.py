@@ -63,7 +63,7 @@ def _rule_numbers() -> set[str]:
 
     for channel in pol.channels.values():
         for param in channel.parameters.values():
-            for day, value in zip(param.dates, param.values):
+            for day, value in zip(param.dates, param.values, strict=True):
                 walk([day, value.value, value.article, value.document])
     walk([pol.terms["documents"], pol.terms["disclaimer"]])
     return found

@@ -144,7 +144,7 @@ def _unverified_values():
     """(channel, parameter, date, document title, article) of every verified: false value or talent tier."""
     for cid, channel in policy().channels.items():
         for name, param in channel.parameters.items():
-            for day, value in zip(param.dates, param.values):
+            for day, value in zip(param.dates, param.values, strict=True):
                 if value.value is None:
                     continue
                 if not value.verified:

@@ -2,7 +2,7 @@
 and the unknown facts that could still change a status, most useful first. Pure functions; no I/O."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..profile import PROFILE_FIELDS, Profile, area_name, area_type
 from ..rules import Policy, RuleSet, policy

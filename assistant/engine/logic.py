@@ -7,7 +7,8 @@ never "undetermined", and the fields an undetermined channel hangs on are what t
 """
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from ..profile import Profile
 

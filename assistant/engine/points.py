@@ -97,7 +97,7 @@ def points(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) -> Chann
     scheme = rs.get("points", "scheme")
     if scheme.value == "not_encoded":
         return not_encoded("points", scheme, texts["not_encoded"])
-    county_scope = rs.get("points", "county_scope")
+    county_scope = rs.find("points", "county_scope")
     if area_kind == "county" and county_scope is not None and not county_scope.value:
         return ChannelResult("points", "not_applicable",
                              criteria=[criterion("points_urban_only", texts["county"], FALSE, county_scope)])
@@ -159,7 +159,7 @@ def points(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) -> Chann
 
 def _notes(pol: Policy, rs: RuleSet, known: int, line: int) -> list[dict]:
     """Reports of a lower line that no credible source confirms, for scores between it and the line."""
-    reports = rs.get("points", "lower_line_reports")
+    reports = rs.find("points", "lower_line_reports")
     if reports is None or not reports.value["min_known"] <= known < line:
         return []
     text = pol.channels["points"].texts["lower_line_reports"].format(line=line, **reports.value)

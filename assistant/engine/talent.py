@@ -2,13 +2,26 @@
 some, employment and social-insurance tiers. The first route that holds decides."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 from ..profile import Profile, enum_label
 from ..rules import Policy, RuleSet, Value
-from .logic import (FALSE, NO_NEEDS, RANKS, TRUE, Truth, age_at_most, all_of, any_of, at_least, fact, is_,
-                    status_of, unknown)
+from .logic import (
+    FALSE,
+    NO_NEEDS,
+    RANKS,
+    TRUE,
+    Truth,
+    age_at_most,
+    all_of,
+    any_of,
+    at_least,
+    fact,
+    is_,
+    status_of,
+    unknown,
+)
 from .results import ChannelResult, criterion, gap
 
 ROUTES = ("A", "B1", "B2", "C", "D")
@@ -109,7 +122,7 @@ def routes(rs: RuleSet, pol: Policy) -> list[Route]:
     texts = pol.channels["talent"].texts
     out = []
     for rid in ROUTES:
-        spec = rs.get("talent", f"route_{rid}")
+        spec = rs.find("talent", f"route_{rid}")
         if spec is not None:
             out.append(rs.memo(("talent", rid), lambda rid=rid, spec=spec: _compile(rid, spec, texts)))
     return out

@@ -4,9 +4,10 @@ to what they do not know. Used by the end-to-end tests and by `make bench`."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
