@@ -1,5 +1,6 @@
-"""The command line: `python -m assistant assess PROFILE.json|- [--as-of DATE] [--format json|text]`
-and `python -m assistant assess --batch IN.csv [-o OUT.csv]`.
+"""The command line: `python -m assistant assess PROFILE.json|- [--as-of DATE] [--format json|text]`,
+`python -m assistant assess --batch IN.csv [-o OUT.csv]` and
+`python -m assistant purge --older-than 180d | --conversation ID [--dry-run] [--endpoints endpoints.yml]`.
 
 Bad input prints a Chinese message naming the field and exits with status 2, never a traceback.
 """
@@ -73,6 +74,29 @@ def _assess_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge(args: argparse.Namespace) -> int:
+    """Deletes old conversations or one conversation from the tracker store (assistant/retention.py)."""
+    from . import retention
+
+    try:
+        age = retention.parse_duration(args.older_than) if args.older_than is not None else None
+        url = retention.database_url(Path(args.endpoints))
+        print(_msg("purge", "database", where=retention.shown(url)), file=sys.stderr)
+        engine = retention.connect(url)
+        if age is not None:
+            done = retention.purge_older_than(engine, age, args.dry_run)
+        else:
+            done = retention.purge_conversation(engine, args.conversation, args.dry_run)
+            if done.conversations == 0:
+                print(_msg("purge", "not_found", conversation=args.conversation))
+                return 1
+    except retention.RetentionError as exc:
+        print(f"{_msg('errors', 'heading')}{_msg('purge', exc.key, **exc.fields)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(_msg("purge", "dry_run" if args.dry_run else "done", conversations=done.conversations, events=done.events))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="苏州落户政策助手：评估落户渠道")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,7 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=("json", "text"), default="json", help="json（默认）或 text（中文说明）")
     p.add_argument("--batch", metavar="IN.csv", help="批量评估：每行一个画像，列名为字段名")
     p.add_argument("-o", "--output", metavar="OUT.csv", help="批量结果写入此文件（默认标准输出）")
+    q = sub.add_parser("purge", help="从对话存储中删除对话（个人信息保留期限）")
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument("--older-than", metavar="AGE", help="删除最后一条消息早于此时长的对话，如 180d、30d、12h")
+    which.add_argument("--conversation", metavar="ID", help="删除这一个对话（会话编号 sender id）")
+    q.add_argument("--dry-run", action="store_true", help="只统计将删除多少，不删除")
+    q.add_argument("--endpoints", default=str(Path(__file__).resolve().parents[1] / "endpoints.yml"),
+                   help="读取 tracker_store 配置的文件（默认项目的 endpoints.yml）")
     args = parser.parse_args(argv)
+    if args.command == "purge":
+        return _purge(args)
     if (args.profile is None) == (args.batch is None):
         parser.error("请给出一个画像文件（或 -），或用 --batch 给出CSV文件")
     try:
