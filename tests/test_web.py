@@ -1,6 +1,6 @@
 """The residents' web chat and the hotline staff console (assistant/channels/web.py): real HTTP against the
 real action server and Rasa server (tests/support/servers.py), and a real headless browser (Debian's
-chromium driven by Playwright) that uses both pages and takes the screenshots in docs/screenshots/."""
+chromium driven by Playwright) that uses both pages and takes the screenshots (results/screenshots/)."""
 from __future__ import annotations
 
 import json
@@ -25,8 +25,10 @@ EVAL = ROOT.parent / "shared" / "eval"
 PROFILES = json.loads((EVAL / "profiles.json").read_text(encoding="utf-8")) if (EVAL / "profiles.json").exists() \
     else []
 TOKEN = "console-" + secrets.token_hex(12)
-CHANNELS = "rest:\nassistant.channels.web.WebChatInput:\nassistant.channels.web.ConsoleInput:\n"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHANNELS = ("assistant.channels.rest.SafeRestInput:\nassistant.channels.web.WebChatInput:\n"
+            "assistant.channels.web.ConsoleInput:\n")
+# Written under results/ (never over tracked files); docs/screenshots/ holds copies made on purpose.
+SCREENSHOTS = ROOT / "results" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
