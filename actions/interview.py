@@ -14,7 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from assistant import dialogue
 from assistant.explain import explain, explain_change, explain_channel, explain_points
-from assistant.profile import FIELD_SPECS
+from assistant.privacy import ID_CARD_METADATA, hide_masks
+from assistant.profile import FIELD_SPECS, enum_label
 from assistant.rules import CHANNEL_IDS, policy
 
 # Intents whose text is a question, not a statement of facts: answer them, then go back to the interview.
@@ -45,6 +46,18 @@ def _answer(dispatcher: CollectingDispatcher, result: dict) -> None:
     dispatcher.utter_message(text=explain(result), json_message={"type": "assessment", **result})
 
 
+def _id_card_facts(dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
+    """Age and sex the channel read from an ID number in this message (assistant/channels/guard.py puts them
+    in the message's metadata; the number itself never comes here), said in one line."""
+    user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), None) or {}
+    found = (user.get("metadata") or {}).get(ID_CARD_METADATA)
+    if not isinstance(found, dict) or not isinstance(found.get("age"), int) or found.get("sex") not in (
+            "male", "female"):
+        return {}
+    dispatcher.utter_message(response="utter_id_card_used", age=found["age"], sex=enum_label("sex", found["sex"]))
+    return {"age": found["age"], "sex": found["sex"]}
+
+
 class ActionInterview(Action):
     """Takes the facts of the latest message, then asks the next question or gives the answer."""
 
@@ -67,7 +80,10 @@ class ActionInterview(Action):
             dispatcher.utter_message(response="utter_skipped")
             asked = None
         elif intent not in _NOT_FACTS:
-            reading = dialogue.read_message(message.get("text") or "", intent, message.get("entities") or [], asked)
+            # Masked numbers ("3205**********1232") are nobody's age or months: read the rest of the message.
+            reading = dialogue.read_message(hide_masks(message.get("text") or ""), intent,
+                                            message.get("entities") or [], asked)
+            reading.facts.update(_id_card_facts(dispatcher, tracker))
             if reading.as_of and reading.as_of != st["as_of"]:
                 problems = dialogue.check({}, reading.as_of)
                 if problems:
