@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.servers import RASA, interview, servers  # noqa: E402
+from tests.support.servers import RASA, interview, rss_mb, servers  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", LOG_LEVEL="WARNING",
@@ -89,9 +89,7 @@ def conversations(work: Path) -> None:
         print(f"  20 at once     : p50 {q(many, .5) * 1000:6.0f} ms  p95 {q(many, .95) * 1000:6.0f} ms "
               f"({len(many)} messages, {len(many) / wall:.1f} msg/s)")
         for name, pid in srv.pids.items():
-            rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                       if line.startswith("VmRSS"))
-            print(f"  memory of the {name} server: {rss / 1024:.0f} MB")
+            print(f"  memory of the {name} server: {rss_mb(pid):.0f} MB")
 
 
 def training(work: Path) -> None:

@@ -131,12 +131,18 @@ def test_out_of_scope_is_polite_and_says_what_it_can_do(srv):
 
 def test_a_conversation_survives_a_restart_of_the_rasa_server(srv, tmp_path):
     sender = "survivor"
-    srv.webhook(sender, "我今年28，本科毕业，在园区上班")
+    pending = payloads(srv.webhook(sender, "我今年28，本科毕业，在园区上班"), "ask")[-1]["field"]
     action_port = int(srv.action_url.rsplit(":", 1)[1])
     with rasa_server(tmp_path, action_port, srv.db) as (second, _):
         import requests
+
+        def say(message: str) -> list[dict]:
+            return requests.post(f"{second}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+                                 timeout=60).json()
+
         slots = requests.get(f"{second}/conversations/{sender}/tracker", timeout=30).json()["slots"]
-        assert slots["age"] == 28 and slots["education"] == "bachelor"
-        replies = requests.post(f"{second}/webhooks/rest/webhook", json={"sender": sender, "message": "不知道"},
-                                timeout=60).json()
+        assert slots["age"] == 28 and slots["education"] == "bachelor" and slots["asked_field"] == pending
+        # The resident comes back: the interview resumes at the question that was pending.
+        assert payloads(say("你好"), "ask")[-1]["field"] == pending
+        replies = say("不知道")
         assert payloads(replies, "ask") or payloads(replies, "assessment")
