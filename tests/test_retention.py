@@ -41,7 +41,8 @@ def rows(db: Path) -> dict[str, int]:
         return dict(conn.execute("SELECT sender_id, count(*) FROM events GROUP BY sender_id").fetchall())
 
 
-def purge(db: Path | str, *args: str, endpoints: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def purge(db: Path | str, *args: str, endpoints: Path | None = None,
+          env: dict | None = None) -> subprocess.CompletedProcess:
     extra = ["--endpoints", str(endpoints)] if endpoints else []
     done = subprocess.run([sys.executable, "-m", "assistant", "purge", *args, *extra], capture_output=True, cwd=ROOT,
                           env={**os.environ, "RASA_DB": str(db), **(env or {})}, timeout=120)
