@@ -44,15 +44,17 @@ def state_of(tracker: Tracker) -> State:
 
 def message_of(tracker: Tracker) -> Message:
     """The latest message: its text, the classifier's best intent (not the fallback's), entities, the FAQ
-    selector's ranking and the channel's metadata."""
+    selector's ranking and the channel's metadata (assistant/channels/guard.py)."""
     latest = tracker.latest_message or {}
     ranking = [i for i in latest.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"]
     top = ranking[0] if ranking else (latest.get("intent") or {})
     selector = ((latest.get("response_selector") or {}).get("faq") or {})
     faq = [(str(r.get("intent_response_key", "")).split("/", 1)[-1], float(r.get("confidence") or 0.0))
            for r in selector.get("ranking") or [] if r.get("intent_response_key")]
+    # The channel's metadata (age and sex read from an ID number) is on the user event, not in the parse data.
+    user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), None) or {}
     return Message(text=latest.get("text") or "", intent=top.get("name"), confidence=float(top.get("confidence") or 0),
-                   entities=list(latest.get("entities") or []), faq=faq, metadata=dict(latest.get("metadata") or {}))
+                   entities=list(latest.get("entities") or []), faq=faq, metadata=dict(user.get("metadata") or {}))
 
 
 def events_of(before: State, result: Turn) -> list[EventType]:

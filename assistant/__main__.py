@@ -1,6 +1,7 @@
 """The command line: `python -m assistant assess PROFILE.json|- [--as-of DATE] [--format json|text]`,
 `python -m assistant assess --batch IN.csv [-o OUT.csv]` and
-`python -m assistant rules [--as-of DATE] [--format text|md|json] [--changes FROM TO]` (the rules sheet).
+`python -m assistant rules [--as-of DATE] [--format text|md|json] [--changes FROM TO]` (the rules sheet) and
+`python -m assistant purge --older-than 180d | --conversation ID [--dry-run] [--endpoints endpoints.yml]`.
 
 Bad input prints a Chinese message naming the field and exits with status 2, never a traceback.
 """
@@ -96,6 +97,29 @@ def _rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge(args: argparse.Namespace) -> int:
+    """Deletes old conversations or one conversation from the tracker store (assistant/retention.py)."""
+    from . import retention
+
+    try:
+        age = retention.parse_duration(args.older_than) if args.older_than is not None else None
+        url = retention.database_url(Path(args.endpoints))
+        print(_msg("purge", "database", where=retention.shown(url)), file=sys.stderr)
+        engine = retention.connect(url)
+        if age is not None:
+            done = retention.purge_older_than(engine, age, args.dry_run)
+        else:
+            done = retention.purge_conversation(engine, args.conversation, args.dry_run)
+            if done.conversations == 0:
+                print(_msg("purge", "not_found", conversation=args.conversation))
+                return 1
+    except retention.RetentionError as exc:
+        print(f"{_msg('errors', 'heading')}{_msg('purge', exc.key, **exc.fields)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(_msg("purge", "dry_run" if args.dry_run else "done", conversations=done.conversations, events=done.events))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="苏州落户政策助手：评估落户渠道")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,7 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--format", choices=("text", "md", "json"), default="text", help="text（默认）、md 或 json")
     r.add_argument("--changes", nargs=2, metavar=("FROM", "TO"), help="列出两个日期之间规则的变化")
     r.add_argument("--all", action="store_true", help="列出全部规则及其历次取值（docs/rules.md）")
+    q = sub.add_parser("purge", help="从对话存储中删除对话（个人信息保留期限）")
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument("--older-than", metavar="AGE", help="删除最后一条消息早于此时长的对话，如 180d、30d、12h")
+    which.add_argument("--conversation", metavar="ID", help="删除这一个对话（会话编号 sender id）")
+    q.add_argument("--dry-run", action="store_true", help="只统计将删除多少，不删除")
+    q.add_argument("--endpoints", default=str(Path(__file__).resolve().parents[1] / "endpoints.yml"),
+                   help="读取 tracker_store 配置的文件（默认项目的 endpoints.yml）")
     args = parser.parse_args(argv)
+    if args.command == "purge":
+        return _purge(args)
     if args.command == "assess" and (args.profile is None) == (args.batch is None):
         parser.error("请给出一个画像文件（或 -），或用 --batch 给出CSV文件")
     try:

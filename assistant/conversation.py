@@ -47,6 +47,7 @@ from . import dialogue, faq
 from .dialogue import MODE_DECIDE, MODE_FULL, Reading
 from .explain import explain, explain_change, explain_channel, explain_points
 from .parsing import normalize
+from .privacy import ID_CARD_METADATA, hide_masks
 from .profile import FIELD_SPECS
 from .rules import CHANNEL_IDS, policy
 
@@ -112,7 +113,6 @@ class Turn:
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_MASKED = re.compile(r"[\w.@-]*\*{2,}[\w.@-]*")
 # Interrogative form (docs/readings.md §9): a question, not an answer.
 _QUESTION = re.compile(r"[?？]|吗|呢|么$|怎么|怎样|如何|什么|啥|多少|多久|多长|哪|几[年个月天岁种]|能不能|可不可以|"
                        r"是不是|有没有|要不要|会不会|行不行|是否|能否|可否|为何|为什么|咋")
@@ -199,7 +199,7 @@ def turn(state: State, msg: Message) -> Turn:
         return _resume(b, "handoff")
 
     # A masked personal number ("3205**********1234") is never read as a fact (the channel masked it).
-    reading = dialogue.read_message(_MASKED.sub(" ", text), msg.intent,
+    reading = dialogue.read_message(hide_masks(text), msg.intent,
                                     [e for e in msg.entities if "*" not in str(e.get("value"))], pending)
     reading.facts = {**_id_card(b, msg), **reading.facts}
     # "不对，我是大专": a correction of another fact, not a "no" to the pending question.
@@ -276,7 +276,7 @@ def _set_as_of(b: _Builder, as_of: str) -> bool:
 
 def _id_card(b: _Builder, msg: Message) -> dict[str, Any]:
     """Age and sex the channel read from an ID number (the number itself never reaches here), said once."""
-    card = (msg.metadata or {}).get("id_card")
+    card = (msg.metadata or {}).get(ID_CARD_METADATA)
     if not isinstance(card, dict):
         return {}
     facts = {k: card[k] for k in ("age", "sex") if card.get(k) is not None}

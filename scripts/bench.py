@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.conversation import FAQ_CANDIDATE, FAQ_MARGIN, FAQ_SURE  # noqa: E402
 from tests.support.fixtures import load  # noqa: E402
 from tests.support.residents import Resident, decided_right, talk  # noqa: E402
-from tests.support.servers import RASA, Servers, servers  # noqa: E402
+from tests.support.servers import RASA, Servers, rss_mb, servers  # noqa: E402
 
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", LOG_LEVEL="WARNING",
            PYTHONWARNINGS="ignore", PYTHONPATH=str(ROOT))
@@ -113,9 +113,7 @@ def latency(srv: Servers) -> None:
     print(f"  20 at once     : p50 {q(many, .5) * 1000:6.0f} ms  p95 {q(many, .95) * 1000:6.0f} ms "
           f"({len(many)} messages, {len(many) / wall:.1f} msg/s)")
     for name, pid in srv.pids.items():
-        rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                   if line.startswith("VmRSS"))
-        print(f"  memory of the {name} server: {rss / 1024:.0f} MB")
+        print(f"  memory of the {name} server: {rss_mb(pid):.0f} MB")
 
 
 def nlu(work: Path) -> None:

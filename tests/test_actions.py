@@ -16,11 +16,13 @@ def tracker(text: str, intent: str = "inform", confidence: float = 0.9, entities
     message = {"text": text, "intent": {"name": intent, "confidence": confidence},
                "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.35},
                                   {"name": intent, "confidence": confidence}],
-               "entities": entities or [], "metadata": metadata or {}}
+               "entities": entities or []}
     if faq:
         message["response_selector"] = {"faq": {"ranking": [
             {"intent_response_key": f"faq/{t}", "confidence": c} for t, c in faq]}}
-    return Tracker("test", {"as_of": AS_OF, **slots}, message, [], False, None, {}, "action_listen")
+    # as the Rasa server sends it: the channel's metadata is on the user event, not in the parse data
+    events = [{"event": "user", "text": text, "parse_data": message, "metadata": metadata or {}}]
+    return Tracker("test", {"as_of": AS_OF, **slots}, message, events, False, None, {}, "action_listen")
 
 
 def run(t: Tracker) -> tuple[list, list]:

@@ -1,6 +1,6 @@
 """The residents' web chat and the hotline staff console (assistant/channels/web.py): real HTTP against the
 real action server and Rasa server (tests/support/servers.py), and a real headless browser (Debian's
-chromium driven by Playwright) that uses both pages and takes the screenshots in docs/screenshots/."""
+chromium driven by Playwright) that uses both pages and takes the screenshots (results/screenshots/)."""
 from __future__ import annotations
 
 import json
@@ -24,7 +24,8 @@ from tests.support.servers import ROOT, _env, _wait, free_port, interview, serve
 
 PROFILES = load("profiles.json")
 TOKEN = "console-" + secrets.token_hex(12)
-CHANNELS = "rest:\nassistant.channels.web.WebChatInput:\nassistant.channels.web.ConsoleInput:\n"
+CHANNELS = ("assistant.channels.rest.SafeRestInput:\nassistant.channels.web.WebChatInput:\n"
+            "assistant.channels.web.ConsoleInput:\n")
 # Written under results/ (never over tracked files); docs/screenshots/ holds copies made on purpose.
 SCREENSHOTS = ROOT / "results" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"

@@ -2,7 +2,7 @@
 safe mode, with wechatpy) against the real Rasa server and action server, and stands in for WeChat's API server
 (/cgi-bin/token and /cgi-bin/message/custom/send), the only stand-in, since the real one is out of reach.
 
-The Rasa server runs with a temporary credentials.yml: `rest`, the channel at /webhooks/wechat/, and two test
+The Rasa server runs with a temporary credentials.yml: the REST channel, the channel at /webhooks/wechat/, and two test
 variants of the same class defined below (Rasa imports them from this module): /webhooks/wechat_slow/ with a
 tiny reply_timeout (every answer takes the customer-service path) and /webhooks/wechat_off/ without a token.
 """
@@ -29,6 +29,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
 from assistant.channels.wechat import MAX_TEXT_BYTES, WeChatInput, pick_option, render, split_text
+from assistant.rules import policy
 from tests.support.fixtures import load
 from tests.support.servers import interview, servers, texts
 
@@ -234,7 +235,7 @@ def env(tmp_path_factory):
              "api_base": api.url}
     credentials = work / "credentials.yml"
     credentials.write_text(json.dumps({   # YAML is a superset of JSON
-        "rest": None,
+        "assistant.channels.rest.SafeRestInput": None,
         # a wide passive window, so that a loaded machine does not turn a passive reply into "success"
         "assistant.channels.wechat.WeChatInput": {**block, "reply_timeout": 10},
         "tests.test_wechat.SlowWeChatInput": {**block, "reply_timeout": 0.01},
@@ -482,3 +483,38 @@ def test_slow_answers_come_through_the_customer_service_api(srv, wx, api):
     assert len(api.token_requests) == token_requests + 1 and {"errcode": 40001} in api.refused
     time.sleep(0.5)
     assert len(api.texts_for(openid)) == 3 and len(user_texts(srv, openid)) == 3
+
+
+# --- the same input limits as the REST channel (assistant/channels/guard.py) ------------------------------------------
+
+ID_1990 = "320583199001011232"   # valid GB 11643 check digit; born 1990-01-01, male
+
+
+def test_a_message_over_1000_characters_gets_a_polite_reply_and_never_reaches_the_assistant(srv, wx):
+    openid = new_openid()
+    content = "我今年二十八岁，本科毕业，" * 77   # 1,001 characters
+    reply = wx.say(openid, content)
+    assert reply == policy().messages["input"]["too_long"].format(length=1001, limit=1000)
+    assert user_texts(srv, openid) == []
+
+
+def test_invisible_characters_are_stripped_before_the_assistant(srv, wx):
+    openid = new_openid()
+    reply = wx.say(openid, "我今年\u200b28岁\u202e，本科\ufeff毕业\n在园区\t上班")
+    assert user_texts(srv, openid) == ["我今年28岁，本科毕业 在园区 上班"]
+    assert "回复1" in reply or "？" in reply
+
+
+def test_personal_data_is_masked_and_the_id_number_gives_age_and_sex(srv, wx):
+    openid = new_openid()
+    wx.say(openid, "按2025-06-01的规则评估")
+    reply = wx.say(openid, f"身份证{ID_1990}，电话13912345678")
+    assert "已根据您提供的身份证号读取年龄（35周岁）和性别（男）" in reply
+    assert user_texts(srv, openid)[-1] == "身份证3205**********1232，电话139****5678"
+    stored = json.dumps(srv.tracker(openid), ensure_ascii=False)
+    assert ID_1990 not in stored and "13912345678" not in stored
+
+
+def test_a_sender_that_is_no_openid_is_refused(srv, wx):
+    for openid in ("o" + "x" * 70, "有中文的ID", "a b"):
+        assert wx.post(wx.text(openid, "你好")).status_code == 400

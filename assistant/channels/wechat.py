@@ -27,6 +27,12 @@ Configuration, from the credentials block, else from the environment:
     app_secret        WECHAT_APP_SECRET         AppSecret (the customer-service API)
     api_base          WECHAT_API_BASE           default https://api.weixin.qq.com
     reply_timeout     (credentials only)        seconds to wait for a passive reply, default 4
+    turn_timeout      (credentials only)        seconds after which the resident gets the fault message
+                                                instead of the answer, default 20
+
+Every message goes through assistant/channels/guard.py, as on the REST channel: control characters are
+stripped, a message over 1,000 characters gets a polite reply and never reaches the assistant, personal data
+is masked before NLU and the tracker store, and a turn that fails or runs out of time gets the fault message.
 """
 from __future__ import annotations
 
@@ -55,12 +61,15 @@ from wechatpy.utils import check_signature
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 
+from assistant import limits
+from assistant.channels.guard import guarded, limit_action_calls
 from assistant.rules import policy
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 DEFAULT_REPLY_TIMEOUT = 4.0      # WeChat gives up after 5 s
+DEFAULT_TURN_TIMEOUT = 20.0      # later answers go as 客服消息; after this the fault message goes instead
 MAX_TEXT_BYTES = 2048            # a WeChat text message (passive reply and customer-service message), UTF-8
 REPLAY_WINDOW = 300              # seconds a request's timestamp may be away from now
 SEEN_TTL = 2 * REPLAY_WINDOW     # a message id is remembered longer than a request can be replayed
@@ -267,23 +276,28 @@ class WeChatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeChatInput":
         credentials = dict(credentials or {})
-        unknown = set(credentials) - set(CONFIG_ENV) - {"reply_timeout"}
+        unknown = set(credentials) - set(CONFIG_ENV) - {"reply_timeout", "turn_timeout"}
         if unknown:
-            logger.warning("wechat: unknown settings %s in credentials.yml (known: %s, reply_timeout)",
+            logger.warning("wechat: unknown settings %s in credentials.yml (known: %s, reply_timeout, turn_timeout)",
                            sorted(unknown), ", ".join(CONFIG_ENV))
         timeout = credentials.get("reply_timeout")
+        turn = credentials.get("turn_timeout")
         return cls(token=_setting(credentials, "token"),
                    encoding_aes_key=_setting(credentials, "encoding_aes_key"),
                    app_id=_setting(credentials, "app_id"),
                    app_secret=_setting(credentials, "app_secret"),
                    api_base=_setting(credentials, "api_base") or DEFAULT_API_BASE,
-                   reply_timeout=DEFAULT_REPLY_TIMEOUT if timeout in (None, "") else float(timeout))
+                   reply_timeout=DEFAULT_REPLY_TIMEOUT if timeout in (None, "") else float(timeout),
+                   turn_timeout=DEFAULT_TURN_TIMEOUT if turn in (None, "") else float(turn))
 
     def __init__(self, token: str = "", encoding_aes_key: str = "", app_id: str = "", app_secret: str = "",
-                 api_base: str = DEFAULT_API_BASE, reply_timeout: float = DEFAULT_REPLY_TIMEOUT) -> None:
+                 api_base: str = DEFAULT_API_BASE, reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
+                 turn_timeout: float = DEFAULT_TURN_TIMEOUT) -> None:
         self.token = token or ""
         self.app_id = app_id or ""
         self.reply_timeout = max(0.0, float(reply_timeout))
+        self.turn_timeout = max(self.reply_timeout, float(turn_timeout))
+        limit_action_calls()
         self.crypto: Optional[WeChatCrypto] = None
         if not self.token:
             logger.warning("wechat: no token (WECHAT_TOKEN): /webhooks/%s/ answers 503", self.name())
@@ -346,12 +360,13 @@ class WeChatInput(InputChannel):
                 message = parse_message(xml)
                 openid = str(message.source or "")
                 key = f"id:{int(message.id)}" if message.id else f"at:{openid}:{int(message.time)}"
-                if not openid or not message.target:
-                    raise ValueError("no FromUserName/ToUserName")
+                if not limits.valid_sender(openid) or not message.target:
+                    raise ValueError("no FromUserName/ToUserName, or not an OpenID")
             except Exception:
                 return response.text(BAD_MESSAGE, status=400)
             try:
-                text = await self._handle(message, openid, key, on_new_message)
+                text = await self._handle(message, openid, key,
+                                          guarded(on_new_message, request.app, self.turn_timeout))
             except Exception:
                 logger.exception("wechat: handling a message failed")
                 text = FAILED

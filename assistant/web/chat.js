@@ -145,8 +145,13 @@
       headers: {"Content-Type": "application/json"},
       body: JSON.stringify({sender: state.sender, message: message})
     }).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      return r.json();
+      if (r.ok) return r.json();
+      // The server's own reason (a 400 or 413 from the input limits) is Chinese and meant for the resident.
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        var err = new Error(body && body.error ? body.error : "HTTP " + r.status);
+        err.fromServer = Boolean(body && body.error);
+        throw err;
+      });
     }).then(function (replies) {
       if (!Array.isArray(replies) || !replies.length) {
         addError("助手没有回复，请换个说法再试，或点“转人工”。");
@@ -155,8 +160,8 @@
       state.entries.push({who: "bot", replies: replies});
       save();
       addBot(replies);
-    }).catch(function () {
-      addError("网络连接失败，请稍后再试。");
+    }).catch(function (err) {
+      addError(err && err.fromServer ? err.message : "网络连接失败，请稍后再试。");
     }).then(function () {
       setBusy(false);
       scrollDown();

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +21,12 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 RASA = str(Path(sys.executable).with_name("rasa"))
 MODEL = ROOT / "models" / "assistant.tar.gz"
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (VmRSS), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")) / 1024
 
 
 def free_port() -> int:
@@ -65,19 +72,45 @@ def _env(db: Path, action_port: int, extra: dict | None = None) -> dict:
     return env
 
 
+class ActionServer:
+    """The real action server on a fixed port: a test can stop it, hang it (SIGSTOP) and start it again there."""
+
+    def __init__(self, workdir: Path, port: int | None = None) -> None:
+        self.workdir, self.port = workdir, port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "ActionServer":
+        log = self.workdir / "actions.log"
+        with open(log, "a") as out:
+            self.proc = subprocess.Popen([RASA, "run", "actions", "--actions", "actions", "--port", str(self.port)],
+                                         cwd=ROOT, env=_env(self.workdir / "tracker.db", self.port), stdout=out,
+                                         stderr=subprocess.STDOUT)
+        _wait(f"{self.url}/health", self.proc, log, 120)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.resume()
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+    def pause(self) -> None:
+        """Hung, as a deadlocked server is: connections are accepted by the kernel, nothing answers."""
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+
 @contextlib.contextmanager
-def action_server(workdir: Path) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    log = workdir / "actions.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([RASA, "run", "actions", "--actions", "actions", "--port", str(port)], cwd=ROOT,
-                                env=_env(workdir / "tracker.db", port), stdout=out, stderr=subprocess.STDOUT)
+def action_server(workdir: Path, port: int | None = None) -> Iterator[tuple[str, int, int]]:
+    server = ActionServer(workdir, port).start()
     try:
-        _wait(f"http://127.0.0.1:{port}/health", proc, log, 120)
-        yield f"http://127.0.0.1:{port}", port, proc.pid
+        yield server.url, server.port, server.proc.pid
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.stop()
 
 
 @contextlib.contextmanager

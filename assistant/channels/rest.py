@@ -1,0 +1,113 @@
+"""Rasa's REST channel with input limits: `assistant.channels.rest.SafeRestInput` in credentials.yml.
+
+Same URL (POST /webhooks/rest/webhook), same request ({"sender", "message", optional "metadata"}) and same
+answer (the list of bot messages {recipient_id, text, custom, buttons …}) as Rasa's `rest` channel, but:
+
+- a body over 16 KiB is refused with 413 before it is read whole or parsed (Content-Length first);
+- a body that is not a JSON object with a string "message", a valid "sender" (1–64 characters of
+  [A-Za-z0-9_.:@-]) and, if any, an object "metadata" gets 400 with a Chinese {"error": …}, never a 500;
+- the message goes through assistant/channels/guard.py: cleaned, too long ones answered politely without
+  reaching NLU, personal data masked, and always an answer within `turn_timeout` seconds (default 4.5).
+
+Not offered: `?stream=true` (the answer comes whole: the fault message needs to know whether anything was
+said) and the client's own "input_channel" (the tracker records "rest").
+"""
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+
+from assistant import limits
+from assistant.channels.guard import guarded, limit_action_calls
+from assistant.rules import policy
+
+DEFAULT_TURN_TIMEOUT = 4.5   # seconds: the resident hears something within 5 s, whatever happens behind
+
+_TEXTS = policy().messages["input"]
+
+
+def _error(status: int, text: str) -> HTTPResponse:
+    return response.json({"error": text}, status=status,
+                         dumps=functools.partial(json.dumps, ensure_ascii=False))
+
+
+async def read_body(request: Request, limit: int = limits.MAX_BODY_BYTES) -> Optional[bytes]:
+    """The body of a streamed request, or None as soon as it is known to be over `limit` bytes.
+
+    Sanic then discards the rest without keeping it, so a huge body costs no memory."""
+    if limits.body_too_large(request.headers.get("content-length"), limit):
+        return None
+    chunks, size = [], 0
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+def parse_request(body: bytes) -> tuple[Optional[Dict[Text, Any]], Optional[str]]:
+    """The JSON object of a request body, or None and the Chinese reason it is not acceptable."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):  # bad JSON, bad UTF-8, absurd nesting
+        return None, _TEXTS["not_json"]
+    if not isinstance(data, dict):
+        return None, _TEXTS["not_json"]
+    if not isinstance(data.get("message"), str):
+        return None, _TEXTS["bad_message"]
+    if not limits.valid_sender(data.get("sender")):
+        return None, _TEXTS["bad_sender"]
+    if data.get("metadata") is not None and not isinstance(data["metadata"], dict):
+        return None, _TEXTS["bad_metadata"]
+    return data, None
+
+
+class SafeRestInput(RestInput):
+    """The REST channel (name "rest") with the limits of assistant/limits.py; see the module's docstring."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SafeRestInput":
+        timeout = (credentials or {}).get("turn_timeout")
+        return cls(DEFAULT_TURN_TIMEOUT if timeout in (None, "") else float(timeout))
+
+    def __init__(self, turn_timeout: float = DEFAULT_TURN_TIMEOUT) -> None:
+        self.turn_timeout = turn_timeout
+        limit_action_calls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint(f"custom_webhook_{type(self).__name__}")
+
+        @bp.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"], stream=True)
+        async def receive(request: Request) -> HTTPResponse:
+            body = await read_body(request)
+            if body is None:
+                return _error(413, _TEXTS["too_large"].format(limit=limits.MAX_BODY_BYTES))
+            data, problem = parse_request(body)
+            if data is None:
+                return _error(400, problem)
+            collector = CollectingOutputChannel()
+            handle = guarded(on_new_message, request.app, self.turn_timeout)
+            await handle(UserMessage(data["message"], collector, data["sender"], input_channel=self.name(),
+                                     metadata=data.get("metadata")))
+            return response.json(list(collector.messages))
+
+        return bp
