@@ -7,7 +7,8 @@ masks, with the same assistant/privacy.py, every string of every event it writes
 its parse data and metadata, slots, bot texts — and logs a warning when it had to, since that means a path
 around the channels. Everything else is Rasa's own store: the table, SQLite or PostgreSQL, how events are
 appended and read. endpoints.yml: `type: assistant.tracker_store.MaskingSQLTrackerStore` with the settings
-of Rasa's `type: SQL`.
+of Rasa's `type: SQL`. When the environment has `DATABASE_URL` (PostgreSQL), that database is used instead of the
+settings' SQLite file (assistant/settings.py): the same endpoints.yml for `make run` and production.
 
 Why here and not in the first NLU component: Rasa builds UserUttered's text from the message, not from what
 NLU saw, so a component could only mask the parse data.
@@ -21,6 +22,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from assistant import settings
 from assistant.privacy import mask_value
 
 logger = logging.getLogger(__name__)
@@ -41,7 +43,14 @@ def masked_event(event: Event, sender_id: str = "") -> Event:
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore that writes every new event through `masked_event`."""
+    """SQLTrackerStore that writes every new event through `masked_event`; on DATABASE_URL when it is set."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        url = settings.database_url()
+        if url:
+            kwargs["host"] = url   # Rasa takes a host with "://" as the whole database URL
+            logger.info("tracker store: %s (DATABASE_URL)", settings.hidden(url))
+        super().__init__(*args, **kwargs)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         # Rasa's save() serialises exactly the events this returns (rasa 3.6 SQLTrackerStore.save).
