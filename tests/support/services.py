@@ -209,7 +209,6 @@ error_log {folder}/logs/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
-    access_log {folder}/logs/access.log;
     client_body_temp_path {folder}/client_body;
     proxy_temp_path {folder}/proxy;
     fastcgi_temp_path {folder}/fastcgi;
@@ -218,6 +217,8 @@ http {{
 {_upstreams(deploy, list(rasa_ports), list(action_ports))}
     server {{
         listen 127.0.0.1:{port};
+        access_log {folder}/logs/access.log assistant;
+        add_header X-Upstream $upstream_addr always;   # tests only: which instance answered
         include {folder}/locations.conf;
     }}
     server {{
