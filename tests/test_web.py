@@ -22,6 +22,8 @@ from assistant.profile import area_name, normalize_area, parse_profile
 from tests.support.fixtures import load
 from tests.support.servers import ROOT, _env, _wait, free_port, interview, servers
 
+pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
+
 PROFILES = load("profiles.json")
 TOKEN = "console-" + secrets.token_hex(12)
 CHANNELS = ("assistant.channels.rest.SafeRestInput:\nassistant.channels.web.WebChatInput:\n"

@@ -33,6 +33,8 @@ from assistant.rules import policy
 from tests.support.fixtures import load
 from tests.support.servers import interview, servers, texts
 
+pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
+
 
 
 class SlowWeChatInput(WeChatInput):
