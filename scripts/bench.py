@@ -3,7 +3,8 @@
 - NLU intent and entity F1 on a held-out 20 % split (a model trained on the other 80 %);
 - questions asked per decision on the public profiles (tests/fixtures/profiles.json), through the servers;
 - REST reply latency p50/p95 for 1 conversation and for 20 at once;
-- training time of the full model, and the memory of the Rasa and action servers.
+- training time of the full model, and the memory of the Rasa and action servers;
+- the FAQ topics covered by test stories, and the conversation tests of tests/conversations/ with their time.
 """
 from __future__ import annotations
 
@@ -88,10 +89,33 @@ def conversations(work: Path) -> None:
               f"({len(single)} messages)")
         print(f"  20 at once     : p50 {q(many, .5) * 1000:6.0f} ms  p95 {q(many, .95) * 1000:6.0f} ms "
               f"({len(many)} messages, {len(many) / wall:.1f} msg/s)")
+        conversation_tests(srv.rasa_url)
         for name, pid in srv.pids.items():
             rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
                        if line.startswith("VmRSS"))
             print(f"  memory of the {name} server: {rss / 1024:.0f} MB")
+
+
+def conversation_tests(url: str) -> None:
+    """FAQ topics with test stories (tests/stories/faq.yml) and the conversation tests, run as make test runs
+    them (assistant/conversation_tests.py, four conversations at a time)."""
+    import yaml
+
+    from assistant import conversation_tests as ct
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    topics = {k.split("/", 1)[1] for k in domain["responses"] if k.startswith("utter_faq/")}
+    stories = yaml.safe_load((ROOT / "tests" / "stories" / "faq.yml").read_text(encoding="utf-8"))["stories"]
+    covered = {step["intent"].split("/", 1)[1] for s in stories for step in s["steps"]
+               if str(step.get("intent", "")).startswith("faq/")}
+    print(f"FAQ topics covered by test stories: {len(covered & topics)} of {len(topics)} "
+          f"({len(stories)} stories)")
+    cases = ct.load([ROOT / "tests" / "conversations"])
+    start = time.perf_counter()
+    results = ct.run(ct.Client(url), cases, jobs=4)
+    seconds = time.perf_counter() - start
+    print(f"Conversation tests: {len(results)} ({sum(r.passed for r in results)} passed) in {seconds:.0f} s, "
+          f"4 at a time (target < 3 min)")
 
 
 def training(work: Path) -> None:
