@@ -30,7 +30,7 @@ PIP_FILTER := grep -v "^WARNING: Location 'file:" || true
 # Rasa prints a warning per response that only the actions send (scripts/validate_data.py checks those).
 TRAIN_FILTER := grep -v -E "Warning|is not used in any story|More info at|^.\[0m$$|^\s*$$|Prefix dict|Loading model|Building prefix|raise_warning|declare_namespace|import pkg_resources|Implementing implicit|from click|cli: click|get_binary_stream|get_text_stream|split_arg_string" || true
 
-.PHONY: help setup test test-production services lint bench bench-engine lock clean train run shell validate browser docs
+.PHONY: help setup test test-production services unit lint bench bench-engine lock clean train run shell validate browser docs
 
 help:
 	@echo "make run           set up, train if needed, start the assistant (REST) on localhost"
@@ -41,7 +41,8 @@ help:
 	@echo "make test-production  two Rasa instances behind nginx with PostgreSQL and Redis (Debian's)"
 	@echo "make bench         print the conversation's figures (NLU F1, questions, latency, memory)"
 	@echo "make bench-engine  print the engine's throughput (profiles per second)"
-	@echo "make lint          check the policy data"
+	@echo "make lint          ruff, mypy and the rule data"
+	@echo "make unit          the tests that need no model or server (about a minute)"
 	@echo "make docs          regenerate docs/rules.md (the rules sheet) from the rule data"
 	@echo "make lock          re-resolve requirements.in into requirements.lock"
 
@@ -59,9 +60,10 @@ $(STAMP): requirements.in requirements.lock scripts/find-python.sh
 test: $(MODEL) browser services
 	@echo "==> rasa data validate"
 	@$(PY) scripts/validate_data.py 2>/dev/null
-	@echo "==> pytest: rule data, engine, CLI, Chinese parsing, actions, conversations over REST"
+	@echo "==> pytest: rule data, engine, CLI, Chinese parsing, actions, conversations and conversation tests over REST"
 	@$(PY) -m pytest
-	@echo "==> rasa test: conversation stories in tests/stories"
+	@echo "==> rasa test: test stories in tests/stories (their FAQ topics are checked by tests/test_conversations.py)"
+	@rm -f results/stories/failed_test_stories.yml
 	@$(RASA) test core --stories tests/stories -m $(MODEL) --fail-on-prediction-errors --out results/stories \
 	  2>&1 | grep -E "stories|Failed|Error|error" | grep -v "written to" || true
 	@grep -q "None of the test stories failed" results/stories/failed_test_stories.yml \
@@ -114,8 +116,20 @@ run: $(MODEL)
 shell: $(MODEL)
 	@scripts/run.sh --shell
 
+# Style and types of the code, then the rule data (every value dated and sourced, every unverified value
+# disclosed by some answer).
 lint: setup
-	@$(PY) -m pytest -q tests/test_policy_data.py
+	@echo "==> ruff"
+	@$(PY) -m ruff check .
+	@echo "==> mypy"
+	@$(PY) -m mypy
+	@echo "==> the rule data"
+	@$(PY) -m pytest -q tests/test_policy_data.py tests/test_faq.py
+
+# The tests that need no trained model and no server: the engine, the rule data, the parsers, the turn
+# policy, the actions on tracker fixtures, the command line (about a minute).
+unit: setup
+	@$(PY) -m pytest -m "not servers"
 
 docs: setup
 	@$(PY) -m assistant rules --all --format md > docs/rules.md

@@ -8,6 +8,8 @@
 - nlu: intent cross-validation (3 folds) with the per-intent F1 table and the faq<->inform and
   faq<->out_of_scope confusions;
 - training: the full model trained from scratch;
+- stories: the FAQ topics covered by test stories, and the conversation tests of tests/conversations/ with
+  their time;
 - production: the production topology (nginx, PostgreSQL, Redis, tests/support/topology.py): two instances against
   one in the same run (messages per second and the ratio), then BENCH_CONVERSATIONS (1,000) conversations x 10
   turns at 20 concurrent through nginx and two instances: errors, lost/duplicated/misordered events in
@@ -147,6 +149,26 @@ def nlu(work: Path) -> None:
         print(f"  {a} taken for {b}: {pairs.get((a, b), 0)}")
     worst = sorted(pairs.items(), key=lambda kv: -kv[1])[:5]
     print("  most frequent confusions: " + ", ".join(f"{a}->{b} {n}" for (a, b), n in worst))
+
+
+def stories(srv: Servers) -> None:
+    """FAQ topics with test stories (tests/stories/faq.yml) and the conversation tests, run as make test runs
+    them (assistant/conversation_tests.py, four conversations at a time)."""
+    from assistant import conversation_tests as ct
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    topics = {k.split("/", 1)[1] for k in domain["responses"] if k.startswith("utter_faq/")}
+    stories = yaml.safe_load((ROOT / "tests" / "stories" / "faq.yml").read_text(encoding="utf-8"))["stories"]
+    covered = {step["intent"].split("/", 1)[1] for s in stories for step in s["steps"]
+               if str(step.get("intent", "")).startswith("faq/")}
+    print(f"FAQ topics covered by test stories: {len(covered & topics)} of {len(topics)} "
+          f"({len(stories)} stories)")
+    cases = ct.load([ROOT / "tests" / "conversations"])
+    start = time.perf_counter()
+    results = ct.run(ct.Client(srv.rasa_url), cases, jobs=4)
+    seconds = time.perf_counter() - start
+    print(f"Conversation tests: {len(results)} ({sum(r.passed for r in results)} passed) in {seconds:.0f} s, "
+          f"4 at a time (target < 3 min)")
 
 
 def training(work: Path) -> None:
@@ -306,7 +328,7 @@ def profile(work: Path) -> None:
             print(f"    {label:52} {n / rate / max(turns, 1) * 1000:6.1f} ms  {n / max(total, 1):5.1%}")
 
 
-PARTS = ("residents", "faq", "latency", "nlu", "training", "production", "baseline", "profile")
+PARTS = ("residents", "faq", "latency", "stories", "nlu", "training", "production", "baseline", "profile")
 
 
 def main(argv: list[str]) -> None:
@@ -316,9 +338,10 @@ def main(argv: list[str]) -> None:
         sys.exit(f"unknown part(s) {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        if {"residents", "faq", "latency"} & set(parts):
+        served = ("residents", "faq", "latency", "stories")
+        if set(served) & set(parts):
             with servers(work) as srv:
-                for part in ("residents", "faq", "latency"):
+                for part in served:
                     if part in parts:
                         globals()[part](srv)
         if "nlu" in parts:

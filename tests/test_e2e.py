@@ -9,6 +9,8 @@ from tests.support.fixtures import load
 from tests.support.residents import Resident, decided_right, talk
 from tests.support.servers import interview, payloads, rasa_server, servers, texts
 
+pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
+
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):

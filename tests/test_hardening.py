@@ -24,7 +24,7 @@ from assistant.privacy import id_check_digit
 from assistant.rules import policy
 from tests.support.servers import MODEL, ROOT, ActionServer, payloads, rasa_server, rss_mb, texts
 
-pytestmark = pytest.mark.skipif(not MODEL.exists(), reason="no trained model: `make test` trains one first")
+pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
 
 INPUT = policy().messages["input"]
 ID_1990 = "320583199001011232"            # check digit computed below; born 1990-01-01, male

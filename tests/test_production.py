@@ -32,7 +32,7 @@ from tests.support.fixtures import load
 from tests.support.residents import Resident, decided_right, talk
 from tests.support.topology import Topology, production, stored_problems
 
-pytestmark = pytest.mark.production
+pytestmark = [pytest.mark.servers, pytest.mark.production]  # `make test-production` only
 
 FAULT = policy().messages["input"]["fault"]
 CONVERSATIONS = int(os.environ.get("CONVERSATIONS", "20"))

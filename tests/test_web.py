@@ -15,12 +15,15 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from assistant.engine import assess
 from assistant.explain import explain
 from assistant.profile import area_name, normalize_area, parse_profile
 from tests.support.fixtures import load
 from tests.support.servers import ROOT, _env, _wait, free_port, interview, servers
+
+pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
 
 PROFILES = load("profiles.json")
 TOKEN = "console-" + secrets.token_hex(12)
@@ -433,6 +436,14 @@ def test_browser_chat_on_a_phone_and_the_console(srv, browser_factory):
     facts = console.locator("#conversation .facts").inner_text()
     assert "学历" in facts and "本科" in facts and "拟落户地区" in facts
     assert "推荐人才落户" in console.locator("#conversation .last-assessment > summary").inner_text()
+    # "保存为测试": the conversation downloaded as a conversation test (assistant/conversation_tests.py)
+    with console.expect_download() as download:
+        console.click("#save-test")
+    assert download.value.suggested_filename == f"test-{sender}.yml"
+    saved = yaml.safe_load(Path(download.value.path()).read_text(encoding="utf-8"))
+    steps = saved["test_cases"][0]["steps"]
+    assert sender in saved["test_cases"][0]["test_case"] and {"user": "转人工"} in steps
+    assert next(s["assessment"] for s in steps if "assessment" in s)["talent"] == "eligible"
     console.click("#conversation .last-assessment > summary")
     assert console.locator("#conversation .assessment-card .channel").count() == 6
     console.click("#conversation .last-assessment > summary")

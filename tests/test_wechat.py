@@ -38,6 +38,8 @@ from tests.support import services
 from tests.support.fixtures import load
 from tests.support.servers import interview, servers, texts
 
+pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
+
 
 
 class SlowWeChatInput(WeChatInput):

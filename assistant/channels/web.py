@@ -8,7 +8,9 @@ credentials.yml:
 The chat page talks to the REST channel on the same origin (POST /webhooks/rest/webhook) and draws the
 `ask` and `assessment` payloads of docs/interfaces.md §3. The console runs the engine directly
 (POST /webhooks/console/assess) and reads a resident's conversation from the agent's tracker store
-(GET /webhooks/console/conversation/<sender_id>). Everything the pages load is in assistant/web/.
+(GET /webhooks/console/conversation/<sender_id>), and offers it as a conversation test
+(GET /webhooks/console/conversation/<sender_id>/test.yml, assistant/conversation_tests.py). Everything the
+pages load is in assistant/web/.
 """
 from __future__ import annotations
 
@@ -29,8 +31,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.core.trackers import EventVerbosity
 
 from assistant import dialogue, sheet
+from assistant.conversation_tests import as_test_case
 from assistant.engine import assess
 from assistant.explain import changes, explain, next_steps, recommendation, still_missing
 from assistant.profile import (FIELD_SPECS, PROFILE_FIELDS, ProfileError, enum_label, enum_values, field_label,
@@ -38,6 +42,7 @@ from assistant.profile import (FIELD_SPECS, PROFILE_FIELDS, ProfileError, enum_l
 from assistant.rules import policy
 
 WEB = Path(__file__).resolve().parents[1] / "web"
+TEST_CASE_SUFFIX = "/test.yml"
 TOKEN_ENV = "CONSOLE_TOKEN"
 
 # The only files served, with their types: nothing else under assistant/web/ is reachable.
@@ -350,8 +355,8 @@ class ConsoleInput(InputChannel):
                            "message": e.message} for e in exc.errors]
                 return _error(400, str(exc), errors=errors)
 
-        @bp.route("/conversation/<sender_id:path>", methods=["GET"], unquote=True)
-        async def look_up(request: Request, sender_id: str) -> HTTPResponse:
+        async def tracker_of(request: Request, sender_id: str) -> Any:
+            """The stored conversation, or the refusal / error response."""
             refused = self._guard(request)
             if refused:
                 return refused
@@ -362,6 +367,26 @@ class ConsoleInput(InputChannel):
             tracker = await store.retrieve(sender_id)
             if tracker is None:
                 return _error(404, texts()["errors"]["not_found"].format(sender_id=sender_id))
-            return _json(conversation(tracker))
+            return tracker
+
+        @bp.route("/conversation/<sender_id:path>", methods=["GET"], unquote=True)
+        async def look_up(request: Request, sender_id: str) -> HTTPResponse:
+            # A sender id may contain "/", so the test case's address is told apart here.
+            if sender_id.endswith(TEST_CASE_SUFFIX):
+                return await test_case(request, sender_id[:-len(TEST_CASE_SUFFIX)])
+            tracker = await tracker_of(request, sender_id)
+            return tracker if isinstance(tracker, HTTPResponse) else _json(conversation(tracker))
+
+        async def test_case(request: Request, sender_id: str) -> HTTPResponse:
+            """"保存为测试": the conversation as a conversation test (YAML), personal numbers masked."""
+            tracker = await tracker_of(request, sender_id)
+            if isinstance(tracker, HTTPResponse):
+                return tracker
+            origin = f"{request.scheme}://{request.host}"
+            body = as_test_case(tracker.current_state(EventVerbosity.ALL), origin)
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", sender_id)[:80] or "conversation"
+            return response.raw(body.encode("utf-8"), content_type="text/yaml; charset=utf-8",
+                                headers={**SECURITY_HEADERS,
+                                         "Content-Disposition": f'attachment; filename="test-{name}.yml"'})
 
         return bp

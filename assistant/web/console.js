@@ -345,8 +345,14 @@
       fillFromConversation();
       form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", {cancelable: true}));
     });
+    var testButton = el("button", "btn btn-ghost", "保存为测试");
+    testButton.type = "button";
+    testButton.id = "save-test";
+    testButton.title = "把这段会话下载为对话测试（YAML，个人信息已打码），核对预期结果后放入 tests/conversations/";
+    testButton.addEventListener("click", function () { saveAsTest(c.sender_id); });
     actions.appendChild(fillButton);
     actions.appendChild(assessButton);
+    actions.appendChild(testButton);
     conversationBox.appendChild(actions);
 
     if (c.last_assessment) {
@@ -378,6 +384,28 @@
     }
     conversationBox.hidden = false;
     placeholder.hidden = true;
+  }
+
+  /* "保存为测试": the conversation as a conversation test (GET /conversation/<id>/test.yml, with the token in
+   * the header), downloaded as a file. */
+  function saveAsTest(senderId) {
+    fetch(API + "/conversation/" + encodeURIComponent(senderId) + "/test.yml",
+          {headers: {"Authorization": "Bearer " + (token || "")}}).then(function (r) {
+      if (!r.ok) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          showNotice((data && data.error) || "导出失败");
+        });
+      }
+      return r.blob().then(function (blob) {
+        var link = el("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = "test-" + senderId.replace(/[^A-Za-z0-9_.-]+/g, "_") + ".yml";
+        document.body.appendChild(link);
+        link.click();
+        document.body.removeChild(link);
+        setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+      });
+    }).catch(function () { showNotice("连接助手失败，请稍后再试。"); });
   }
 
   document.getElementById("lookup").addEventListener("submit", function (event) {
