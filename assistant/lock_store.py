@@ -39,7 +39,7 @@ class EnvLockStore:
     """Not a lock store of its own: calling it gives SharedRedisLockStore (REDIS_URL set) or Rasa's
     InMemoryLockStore."""
 
-    def __new__(cls, endpoint_config: Any = None) -> LockStore:  # type: ignore[misc]
+    def __new__(cls, endpoint_config: Any = None) -> LockStore:
         url = settings.redis_url()
         if url is None:
             workers = os.environ.get("SANIC_WORKERS", "1").strip()

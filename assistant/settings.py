@@ -11,11 +11,11 @@ Importable without Rasa.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Optional
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 
-def database_url() -> Optional[str]:
+def database_url() -> str | None:
     """DATABASE_URL, or None when it is unset or empty. `postgres://` (Heroku's spelling) is accepted."""
     url = (os.environ.get("DATABASE_URL") or "").strip()
     if not url:
@@ -25,13 +25,13 @@ def database_url() -> Optional[str]:
     return url
 
 
-def redis_url() -> Optional[str]:
+def redis_url() -> str | None:
     """REDIS_URL, or None when it is unset or empty."""
     url = (os.environ.get("REDIS_URL") or "").strip()
     return url or None
 
 
-def redis_settings(url: str) -> Dict[str, Any]:
+def redis_settings(url: str) -> dict[str, Any]:
     """The keyword arguments of Rasa's RedisLockStore for a redis:// or rediss:// URL."""
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:

@@ -42,11 +42,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.conversation import FAQ_CANDIDATE, FAQ_MARGIN, FAQ_SURE  # noqa: E402
+from tests.support import bare_bot  # noqa: E402
+from tests.support import load as loads  # noqa: E402
 from tests.support.fixtures import load  # noqa: E402
 from tests.support.residents import Resident, decided_right, talk  # noqa: E402
-from tests.support import bare_bot, load as loads  # noqa: E402
 from tests.support.servers import RASA, ActionServer, Servers, _env, free_port, rss_mb, servers  # noqa: E402
-from tests.support.topology import production as topology, start_rasa, stop, stored_problems, wait_ready  # noqa: E402
+from tests.support.topology import production as topology  # noqa: E402
+from tests.support.topology import start_rasa, stop, stored_problems, wait_ready  # noqa: E402
 
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", LOG_LEVEL="WARNING",
            PYTHONWARNINGS="ignore", PYTHONPATH=str(ROOT))

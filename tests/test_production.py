@@ -135,7 +135,7 @@ def test_conversations_through_nginx_use_both_instances_and_postgresql_holds_eve
 
 @pytest.fixture(scope="module")
 def wechat(topology, wechat_keys):
-    from tests.test_wechat import WeChat   # the signing and encryption of WeChat's server
+    from tests.test_wechat import WeChat  # the signing and encryption of WeChat's server
 
     def to(url: str) -> WeChat:
         return WeChat(url, wechat_keys["WECHAT_TOKEN"], wechat_keys["WECHAT_ENCODING_AES_KEY"],

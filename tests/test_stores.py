@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered

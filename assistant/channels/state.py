@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import collections
 import time
-from typing import Dict, Optional, Protocol, Tuple
+from typing import Protocol
 
 from assistant import settings
 
@@ -28,7 +28,7 @@ class ChannelState(Protocol):
     async def add(self, kind: str, key: str, value: str, ttl: float) -> bool:
         """Stores `value` unless `key` is there already (atomically); True when it was stored."""
 
-    async def get(self, kind: str, key: str) -> Optional[str]:
+    async def get(self, kind: str, key: str) -> str | None:
         """The value of `key`, None when there is none (or it expired)."""
 
     async def put(self, kind: str, key: str, value: str, ttl: float) -> None:
@@ -43,16 +43,16 @@ class MemoryState:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._kinds: Dict[str, "collections.OrderedDict[str, Tuple[float, str]]"] = {}
+        self._kinds: dict[str, collections.OrderedDict[str, tuple[float, str]]] = {}
 
-    def _entries(self, kind: str) -> "collections.OrderedDict[str, Tuple[float, str]]":
+    def _entries(self, kind: str) -> collections.OrderedDict[str, tuple[float, str]]:
         entries = self._kinds.setdefault(kind, collections.OrderedDict())
         now = time.monotonic()
         while entries and (len(entries) > self.max_entries or next(iter(entries.values()))[0] <= now):
             entries.popitem(last=False)
         return entries
 
-    def _live(self, kind: str, key: str) -> Optional[str]:
+    def _live(self, kind: str, key: str) -> str | None:
         entry = self._entries(kind).get(key)
         return entry[1] if entry is not None and entry[0] > time.monotonic() else None
 
@@ -62,7 +62,7 @@ class MemoryState:
         await self.put(kind, key, value, ttl)
         return True
 
-    async def get(self, kind: str, key: str) -> Optional[str]:
+    async def get(self, kind: str, key: str) -> str | None:
         return self._live(kind, key)
 
     async def put(self, kind: str, key: str, value: str, ttl: float) -> None:
@@ -91,7 +91,7 @@ class RedisState:
     async def add(self, kind: str, key: str, value: str, ttl: float) -> bool:
         return bool(await self.red.set(self._key(kind, key), value, px=max(1, int(ttl * 1000)), nx=True))
 
-    async def get(self, kind: str, key: str) -> Optional[str]:
+    async def get(self, kind: str, key: str) -> str | None:
         return await self.red.get(self._key(kind, key))
 
     async def put(self, kind: str, key: str, value: str, ttl: float) -> None:

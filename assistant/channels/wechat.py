@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import hashlib
 import json
 import logging
@@ -51,10 +52,12 @@ import re
 import time
 import unicodedata
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any
 
 import aiohttp
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -64,8 +67,6 @@ from wechatpy.events import BaseEvent
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
-
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 
 from assistant import limits
 from assistant.channels.guard import guarded, limit_action_calls
@@ -107,7 +108,7 @@ GREETING = _TEXTS["greeting"]
 
 # --- rendering ----------------------------------------------------------------------------------------------
 
-def _options_of(message: Dict[Text, Any]) -> Optional[List[Dict[Text, str]]]:
+def _options_of(message: dict[str, Any]) -> list[dict[str, str]] | None:
     """The choices a message offers: an `ask` payload's options, or buttons; None when it offers none."""
     custom = message.get("custom")
     raw = None
@@ -120,7 +121,7 @@ def _options_of(message: Dict[Text, Any]) -> Optional[List[Dict[Text, str]]]:
     return options or None
 
 
-def render(messages: List[Dict[Text, Any]]) -> tuple[str, Optional[List[Dict[Text, str]]]]:
+def render(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]] | None]:
     """One turn of the assistant as WeChat text, and the options a numbered reply picks (None: no options).
 
     Texts are joined; the last message that offers options gets them as numbered lines under it
@@ -128,7 +129,7 @@ def render(messages: List[Dict[Text, Any]]) -> tuple[str, Optional[List[Dict[Tex
     explanation already is one of the texts.
     """
     last = max((i for i, m in enumerate(messages) if _options_of(m)), default=None)
-    blocks: List[str] = []
+    blocks: list[str] = []
     options = None
     for i, message in enumerate(messages):
         for key in ("text", "image", "attachment"):
@@ -136,7 +137,7 @@ def render(messages: List[Dict[Text, Any]]) -> tuple[str, Optional[List[Dict[Tex
             if isinstance(value, str) and value.strip():
                 blocks.append(value.strip())
         if i == last:
-            options = _options_of(message)
+            options = _options_of(message) or []
             lines = "\n".join(_TEXTS["option_line"].format(n=n, title=o["title"]) for n, o in enumerate(options, 1))
             if blocks:
                 blocks[-1] = f"{blocks[-1]}\n{lines}"
@@ -148,7 +149,7 @@ def render(messages: List[Dict[Text, Any]]) -> tuple[str, Optional[List[Dict[Tex
 def _cut(line: str, limit: int) -> int:
     """How many characters of `line` fit into `limit` bytes, ending after a punctuation mark when one is near."""
     size, end = 0, 0
-    for end, char in enumerate(line):
+    for end, char in enumerate(line):  # noqa: B007 (`end` is read after the loop)
         size += len(char.encode("utf-8"))
         if size > limit:
             break
@@ -160,9 +161,9 @@ def _cut(line: str, limit: int) -> int:
     return max(end, 1)
 
 
-def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> List[str]:
+def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
     """`text` in parts of at most `limit` bytes (UTF-8), split between lines where possible."""
-    parts: List[str] = []
+    parts: list[str] = []
     current = ""
     for line in text.split("\n"):
         candidate = f"{current}\n{line}" if current else line
@@ -181,7 +182,7 @@ def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> List[str]:
     return parts
 
 
-def pick_option(text: str, options: Optional[List[Dict[Text, str]]]) -> str:
+def pick_option(text: str, options: list[dict[str, str]] | None) -> str:
     """A reply "1" (or "１", "1。") to numbered options is that option's payload; anything else stays as it is."""
     if options:
         bare = unicodedata.normalize("NFKC", text).strip().rstrip("。.、,，!！")
@@ -198,7 +199,7 @@ class WeChatAPIError(Exception):
         self.errcode = errcode
 
 
-async def _json(resp: aiohttp.ClientResponse) -> Dict[Text, Any]:
+async def _json(resp: aiohttp.ClientResponse) -> dict[str, Any]:
     resp.raise_for_status()
     data = json.loads(await resp.text(encoding="utf-8"))  # WeChat answers JSON, sometimes as text/plain
     if not isinstance(data, dict):
@@ -215,14 +216,14 @@ class WeChatAPI:
         self.app_id = app_id
         self.app_secret = app_secret
         self.timeout = aiohttp.ClientTimeout(total=timeout)
-        self._token: Optional[str] = None
+        self._token: str | None = None
         self._expires = 0.0
-        self._lock: Optional[asyncio.Lock] = None
+        self._lock: asyncio.Lock | None = None
 
     def session(self) -> aiohttp.ClientSession:
         return aiohttp.ClientSession(timeout=self.timeout)
 
-    async def access_token(self, session: aiohttp.ClientSession, stale: Optional[str] = None) -> str:
+    async def access_token(self, session: aiohttp.ClientSession, stale: str | None = None) -> str:
         """The cached token; a new one when it expires soon or when `stale` (refused by WeChat) is the cached one."""
         if self._lock is None:
             self._lock = asyncio.Lock()
@@ -262,12 +263,12 @@ class _Job:
     """One message from WeChat that this process answers, shared by the retries of that message that reach it.
     Who delivers the answer — "passive" (a request replied with it) or "pushed" (customer service) — is decided
     once, in the channel state, so that a retry on another process cannot deliver it twice."""
-    task: "asyncio.Task[List[str]]" = None  # type: ignore[assignment]
+    task: asyncio.Task[list[str]] = None  # type: ignore[assignment]
     created: float = field(default_factory=time.monotonic)
     waiting: int = 0                  # requests of this process waiting for the answer right now
 
 
-def _setting(credentials: Dict[Text, Any], key: str) -> str:
+def _setting(credentials: dict[str, Any], key: str) -> str:
     value = credentials.get(key)
     if value is None or str(value).strip() == "":
         value = os.environ.get(CONFIG_ENV[key], "")
@@ -278,11 +279,11 @@ class WeChatInput(InputChannel):
     """The WeChat official account channel (see the module's docstring)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "wechat"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeChatInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WeChatInput:
         credentials = dict(credentials or {})
         unknown = set(credentials) - set(CONFIG_ENV) - {"reply_timeout", "turn_timeout"}
         if unknown:
@@ -300,13 +301,13 @@ class WeChatInput(InputChannel):
 
     def __init__(self, token: str = "", encoding_aes_key: str = "", app_id: str = "", app_secret: str = "",
                  api_base: str = DEFAULT_API_BASE, reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
-                 turn_timeout: float = DEFAULT_TURN_TIMEOUT, shared: Optional[ChannelState] = None) -> None:
+                 turn_timeout: float = DEFAULT_TURN_TIMEOUT, shared: ChannelState | None = None) -> None:
         self.token = token or ""
         self.app_id = app_id or ""
         self.reply_timeout = max(0.0, float(reply_timeout))
         self.turn_timeout = max(self.reply_timeout, float(turn_timeout))
         limit_action_calls()
-        self.crypto: Optional[WeChatCrypto] = None
+        self.crypto: WeChatCrypto | None = None
         if not self.token:
             logger.warning("wechat: no token (WECHAT_TOKEN): /webhooks/%s/ answers 503", self.name())
         if encoding_aes_key:
@@ -325,8 +326,8 @@ class WeChatInput(InputChannel):
             logger.warning("wechat: reply_timeout %.1fs leaves WeChat's 5 s no margin", self.reply_timeout)
         self.state: ChannelState = shared if shared is not None else state()
         self.process = uuid.uuid4().hex   # names this process in the message ids it claims
-        self._jobs: "collections.OrderedDict[str, _Job]" = collections.OrderedDict()
-        self._deliveries: Dict[str, asyncio.Task] = {}
+        self._jobs: collections.OrderedDict[str, _Job] = collections.OrderedDict()
+        self._deliveries: dict[str, asyncio.Task] = {}
         self._background: set = set()
 
     # -- HTTP ----------------------------------------------------------------------------------------------
@@ -380,13 +381,13 @@ class WeChatInput(InputChannel):
             if not text:
                 return response.text(SUCCESS)
             reply = TextReply(message=message, content=text.replace("]]>", "]] >")).render()
-            if safe:
+            if safe and self.crypto is not None:
                 reply = self.crypto.encrypt_message(reply, request.args.get("nonce"))
             return response.text(reply, content_type="application/xml; charset=utf-8")
 
         return bp
 
-    def _refuse(self, request: Request) -> Optional[HTTPResponse]:
+    def _refuse(self, request: Request) -> HTTPResponse | None:
         """503 when the channel is not configured; 403 for a bad signature or a timestamp out of the window."""
         if not self.token:
             return response.text(NOT_CONFIGURED, status=503)
@@ -419,7 +420,7 @@ class WeChatInput(InputChannel):
     # -- messages ------------------------------------------------------------------------------------------
 
     async def _handle(self, message: Any, openid: str, key: str,
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Optional[str]:
+                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str | None:
         """The passive reply to one request (None: "success")."""
         if isinstance(message, BaseEvent) or str(getattr(message, "_data", {}).get("MsgType")).lower() == "event":
             if getattr(message, "event", "") not in ("subscribe", "subscribe_scan"):
@@ -441,11 +442,11 @@ class WeChatInput(InputChannel):
             self._jobs[key] = job
         return await self._wait(job, key, openid)
 
-    async def _constant(self, parts: List[str]) -> List[str]:
+    async def _constant(self, parts: list[str]) -> list[str]:
         return parts
 
-    async def _ask_assistant(self, text: str, openid: str, message_id: Optional[str],
-                             on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> List[str]:
+    async def _ask_assistant(self, text: str, openid: str, message_id: str | None,
+                             on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> list[str]:
         """The assistant's answer to `text`, as WeChat messages; remembers the options it offers."""
         text = pick_option(text, await self._remembered(openid))
         collector = CollectingOutputChannel()
@@ -459,7 +460,7 @@ class WeChatInput(InputChannel):
         await self._remember(openid, options)
         return split_text(rendered)
 
-    async def _run(self, job: _Job, key: str, openid: str, work: Awaitable[List[str]]) -> List[str]:
+    async def _run(self, job: _Job, key: str, openid: str, work: Awaitable[list[str]]) -> list[str]:
         try:
             parts = await work
         except Exception:
@@ -478,7 +479,7 @@ class WeChatInput(InputChannel):
         """Claims the delivery of the answer to `key` as `how` ("passive" or "pushed"); False when it is decided."""
         return await self.state.add("delivery", key, how, SEEN_TTL)
 
-    async def _reply_with(self, key: str, openid: str, parts: List[str]) -> Optional[str]:
+    async def _reply_with(self, key: str, openid: str, parts: list[str]) -> str | None:
         """The passive reply of a request whose answer is ready: its first part, unless it was pushed already."""
         if not parts:
             return None
@@ -487,21 +488,19 @@ class WeChatInput(InputChannel):
             return parts[0]
         return parts[0] if await self.state.get("delivery", key) == "passive" else None
 
-    async def _nothing_yet(self, key: str) -> Optional[str]:
+    async def _nothing_yet(self, key: str) -> str | None:
         """The passive reply of a request whose answer is not ready: None ("success": it will be pushed), or,
         without the customer-service API, a note that the answer is slow."""
         if self.api is None and await self.state.get("delivery", key) is None:
             return TOO_SLOW
         return None
 
-    async def _wait(self, job: _Job, key: str, openid: str) -> Optional[str]:
+    async def _wait(self, job: _Job, key: str, openid: str) -> str | None:
         """Waits up to `reply_timeout` for the job: its first part as the passive reply, or None ("success")."""
         job.waiting += 1
         try:
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(job.task), timeout=self.reply_timeout)
-            except asyncio.TimeoutError:
-                pass
             if job.task.done() and not job.task.cancelled():
                 return await self._reply_with(key, openid, job.task.result())
             return await self._nothing_yet(key)
@@ -511,7 +510,7 @@ class WeChatInput(InputChannel):
                     and await self._decide(key, "pushed"):
                 self._deliver(openid, job.task.result(), 0)  # the answer came while the only request went away
 
-    async def _wait_elsewhere(self, key: str, openid: str) -> Optional[str]:
+    async def _wait_elsewhere(self, key: str, openid: str) -> str | None:
         """A retry of a message another process is answering (or answered): its answer, once it is there."""
         deadline = time.monotonic() + self.reply_timeout
         while True:
@@ -531,11 +530,11 @@ class WeChatInput(InputChannel):
                 break
             self._jobs.popitem(last=False)
 
-    async def _remembered(self, openid: str) -> Optional[List[Dict[Text, str]]]:
+    async def _remembered(self, openid: str) -> list[dict[str, str]] | None:
         stored = await self.state.get("options", openid)
         return json.loads(stored) if stored else None
 
-    async def _remember(self, openid: str, options: Optional[List[Dict[Text, str]]]) -> None:
+    async def _remember(self, openid: str, options: list[dict[str, str]] | None) -> None:
         if options:
             await self.state.put("options", openid, json.dumps(options, ensure_ascii=False), OPTIONS_TTL)
         else:
@@ -549,7 +548,7 @@ class WeChatInput(InputChannel):
         task.add_done_callback(self._background.discard)
         return task
 
-    def _deliver(self, openid: str, parts: List[str], delay: float) -> None:
+    def _deliver(self, openid: str, parts: list[str], delay: float) -> None:
         """Sends `parts` through the customer-service API, after what was sent to this user before."""
         if not parts:
             return
@@ -570,7 +569,9 @@ class WeChatInput(InputChannel):
         task.add_done_callback(lambda t: self._deliveries.pop(openid, None) if self._deliveries.get(openid) is t
                                else None)
 
-    async def _send(self, openid: str, parts: List[str]) -> None:
+    async def _send(self, openid: str, parts: list[str]) -> None:
+        if self.api is None:   # _deliver sends nothing without the customer-service API
+            return
         try:
             async with self.api.session() as session:
                 for part in parts:

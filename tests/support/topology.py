@@ -174,7 +174,8 @@ def stored_problems(events: list[dict], turns: list[tuple[str, list[dict], str]]
     if times != sorted(times) or len(set(times)) != len(times):
         problems.append("user messages stored out of time order")
     # the bot messages after each stored user message are the replies of that turn, in order
-    turn, bots = -1, {}
+    turn = -1
+    bots: dict[int, list[tuple]] = {}
     for e in events:
         if e["event"] == "user":
             turn += 1
