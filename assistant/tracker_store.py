@@ -15,6 +15,7 @@ NLU saw, so a component could only mask the parse data.
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -57,3 +58,31 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         # Rasa's save() serialises exactly the events this returns (rasa 3.6 SQLTrackerStore.save).
         for event in super()._additional_events(session, tracker):
             yield masked_event(event, tracker.sender_id)
+
+    async def replies_to_last_message(self, sender_id: str, message_id: str) -> list[dict[str, Any]] | None:
+        """The replies stored after the conversation's last user message, as the REST channel sends them, when that
+        message has `message_id`; None when it has another id (the message was not handled yet)."""
+        with self.session_scope() as session:
+            table = self.SQLEvent
+            last = (session.query(table).filter(table.sender_id == sender_id, table.type_name == "user")
+                    .order_by(table.id.desc()).first())
+            if last is None or json.loads(last.data).get("message_id") != message_id:
+                return None
+            bots = (session.query(table).filter(table.sender_id == sender_id, table.type_name == "bot",
+                                                table.id > last.id).order_by(table.id).all())
+            return [reply for bot in bots for reply in _as_sent(sender_id, json.loads(bot.data))]
+
+
+def _as_sent(sender_id: str, event: dict[str, Any]) -> list[dict[str, Any]]:
+    """A stored bot message as Rasa's CollectingOutputChannel delivers it (OutputChannel.send_response's order)."""
+    data = event.get("data") or {}
+    out: list[dict[str, Any]] = []
+    text = event.get("text")
+    if text and data.get("buttons"):
+        out.append({"recipient_id": sender_id, "text": text, "buttons": data["buttons"]})
+    elif text:   # CollectingOutputChannel.send_text_message: one message per paragraph
+        out += [{"recipient_id": sender_id, "text": part} for part in text.strip().split("\n\n")]
+    for key in ("custom", "image", "attachment"):
+        if data.get(key):
+            out.append({"recipient_id": sender_id, key: data[key]})
+    return out
