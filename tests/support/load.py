@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -73,7 +74,8 @@ async def _load(url: str, conversations: int, concurrent: int, prefix: str, faul
                 start = time.perf_counter()
                 try:
                     async with session.post(f"{url}/webhooks/rest/webhook",
-                                            json={"sender": sender, "message": message}) as resp:
+                                            json={"sender": sender, "message": message,
+                                                  "message_id": uuid.uuid4().hex}) as resp:
                         body = await resp.json(content_type=None) if resp.status == 200 else await resp.text()
                         upstream = resp.headers.get("X-Upstream", "")
                         status = resp.status

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -58,9 +59,10 @@ class Topology:
         return self.nginx.url
 
     def webhook(self, sender: str, message: str, timeout: float = 60) -> tuple[list[dict], str]:
-        """A REST turn through nginx: the replies and the Rasa instance that answered (nginx's X-Upstream)."""
-        r = requests.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                          timeout=timeout)
+        """A REST turn through nginx: the replies and the Rasa instance that answered (nginx's X-Upstream). With a
+        message id, as the web chat sends it, so that nginx may pass it on to another instance safely."""
+        r = requests.post(f"{self.url}/webhooks/rest/webhook", timeout=timeout,
+                          json={"sender": sender, "message": message, "message_id": uuid.uuid4().hex})
         r.raise_for_status()
         return r.json(), r.headers.get("X-Upstream", "")
 
@@ -173,16 +175,38 @@ def stored_problems(events: list[dict], turns: list[tuple[str, list[dict], str]]
     times = [u["timestamp"] for u in users]
     if times != sorted(times) or len(set(times)) != len(times):
         problems.append("user messages stored out of time order")
-    # the bot messages after each stored user message are the replies of that turn, in order
+    # the bot messages after each stored user message are the replies of that turn, in order (Rasa's REST channel
+    # sends a message's text, with its buttons, and its custom payload as two replies)
     turn = -1
     bots: dict[int, list[tuple]] = {}
     for e in events:
         if e["event"] == "user":
             turn += 1
         elif e["event"] == "bot" and turn >= 0:
-            bots.setdefault(turn, []).append((e.get("text"), (e.get("data") or {}).get("custom")))
+            bots.setdefault(turn, []).extend(_parts(e.get("text"), e.get("data") or {}))
     for n, (text, replies, _) in enumerate(turns):
-        got = [(r.get("text"), r.get("custom")) for r in replies]
-        if bots.get(n, []) != got:
-            problems.append(f"turn {n} ({text!r}): stored replies differ from the replies received")
+        got = [part for r in replies for part in _parts(r.get("text"), r)]
+        stored = bots.get(n, [])
+        if stored != got:
+            problems.append(f"turn {n} ({text!r}): stored replies differ from the replies received: "
+                            + _difference(repr(stored), repr(got)))
     return problems
+
+
+def _parts(text: str | None, data: dict) -> list[tuple]:
+    """A bot message as the REST channel delivers it: its text (with buttons), image, attachment, custom payload."""
+    parts: list[tuple] = []
+    if text and data.get("buttons"):
+        parts.append(("text", text, data["buttons"]))
+    elif text:   # CollectingOutputChannel sends a text's paragraphs as separate messages
+        parts += [("text", paragraph, None) for paragraph in text.strip().split("\n\n")]
+    for key in ("custom", "image", "attachment"):   # OutputChannel.send_response's order
+        if data.get(key):
+            parts.append((key, data[key]))
+    return parts
+
+
+def _difference(a: str, b: str) -> str:
+    """Where two texts part: a few characters of each from there."""
+    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return f"at character {at}: stored …{a[max(0, at - 30):at + 60]!r} received …{b[max(0, at - 30):at + 60]!r}"
