@@ -311,7 +311,9 @@ def profile(work: Path) -> None:
     with topology(work / "profile", instances=1, action_servers=1) as top:
         instance = top.instances[0]
         loads.run_load(instance.url, 5, 5, "prof-warm", FAULT)
-        outs = {"rasa": work / "rasa.txt", "actions": work / "actions.txt"}
+        keep = ROOT / "results" / "profile"   # py-spy's raw stacks, for a closer look (results/ is not tracked)
+        keep.mkdir(parents=True, exist_ok=True)
+        outs = {"rasa": keep / "rasa.txt", "actions": keep / "actions.txt"}
         spies = [subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", str(rate), "-f", "raw",
                                    "-o", str(outs[name]), "--nonblocking"], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)

@@ -136,6 +136,7 @@ def production(workdir: Path, instances: int = 2, action_servers: int = 1, env: 
     """The whole topology, started and stopped; `env` is added to the Rasa instances' environment (WeChat …)."""
     if not model.exists():
         raise RuntimeError(f"no trained model at {model}: run `make train` first")
+    workdir.mkdir(parents=True, exist_ok=True)
     with services.postgres() as pg, services.redis() as rd, contextlib.ExitStack() as stack:
         actions = [ActionServer(workdir).start() for _ in range(action_servers)]
         for server in actions:
