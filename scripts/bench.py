@@ -207,12 +207,18 @@ def production(work: Path) -> None:
         runs: dict[int, list[loads.Run]] = {1: [], 2: []}
         for round_no, instances in enumerate([one, two, two, one]):   # ABBA: drift of the shared machine evens out
             top.use_instances(instances)
-            runs[len(instances)].append(loads.run_load(top.url, scaling // 2, 20, f"scale{round_no}", FAULT))
+            run = loads.run_load(top.url, scaling // 2, 20, f"scale{round_no}", FAULT)
+            used = {u for turns in run.turns.values() for _, _, u in turns}
+            if len(used) != len(instances):   # nginx's reload did not take: the figure would be wrong
+                sys.exit(f"round {round_no}: {len(instances)} instance(s) configured, {len(used)} answered")
+            print(f"    round {round_no + 1}: {len(instances)} instance(s), {run.rate:.1f} msg/s", flush=True)
+            runs[len(instances)].append(run)
         rate = {k: sum(r.messages for r in v) / sum(r.seconds for r in v) for k, v in runs.items()}
         errors = sum(len(r.errors) for v in runs.values() for r in v)
         print(f"  1 instance : {rate[1]:5.1f} msg/s   ({scaling} conversations x 10 turns, 20 at once)")
         print(f"  2 instances: {rate[2]:5.1f} msg/s   ratio {rate[2] / rate[1]:.2f} (target >= 1.5 on 2 cores); "
               f"errors {errors}", flush=True)
+        top.use_instances(two)
         big = loads.run_load(top.url, conversations, 20, "big", FAULT)
         problems = _check_stored(top, big)
         served: dict[str, int] = {}

@@ -166,8 +166,9 @@ def stored_problems(events: list[dict], turns: list[tuple[str, list[dict], str]]
     if doubled:
         problems.append(f"{len(doubled)} event(s) stored twice, e.g. {doubled[0][:200]}")
     starts = [e for e in events if e["event"] == "session_started"]
-    if len(starts) != 1:
-        problems.append(f"{len(starts)} session starts")
+    restarts = [e for e in events if e["event"] == "restart"]   # "重新开始": a new session follows
+    if len(starts) != 1 + len(restarts):
+        problems.append(f"{len(starts)} session starts after {len(restarts)} restarts")
     users = [e for e in events if e["event"] == "user"]
     sent = [text for text, _, _ in turns]
     if [u.get("text") for u in users] != sent:
