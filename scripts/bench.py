@@ -298,8 +298,8 @@ def _classify(raw: Path, rules: list[tuple[str, list[str]]]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for line in raw.read_text(errors="replace").splitlines():
         stack, _, n = line.rpartition(" ")
-        if not n.isdigit():
-            continue
+        if not n.isdigit() or stack.rsplit(";", 1)[-1].startswith("serve (sanic/server/runners"):
+            continue   # the event loop waiting for requests: idle, though py-spy samples it
         name = next((label for label, marks in rules if all(m in stack for m in marks)), "other (sanic, asyncio)")
         if name == "NLU":
             frames = [f for f in stack.split(";") if "rasa/nlu/" in f or "assistant/nlu/" in f]
