@@ -114,7 +114,7 @@ class Turn:
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # Interrogative form (docs/readings.md §9): a question, not an answer.
-_QUESTION = re.compile(r"[?？]|吗|呢|么$|怎么|怎样|如何|什么|啥|多少|多久|多长|哪|几[年个月天岁种]|能不能|可不可以|"
+_QUESTION = re.compile(r"[?？]|吗|呢|么$|怎么|怎样|如何|什么|啥|多少|多久|多长|多大|哪|几[年个月天岁种]|能不能|可不可以|"
                        r"是不是|有没有|要不要|会不会|行不行|是否|能否|可否|为何|为什么|咋")
 _RESTART = re.compile(r"^(?:请|帮我)?(?:重新开始|重来|从头(?:开始|再来)|重新评估|清空(?:信息|重来)?)(?:吧|一下|一遍)?$")
 _HANDOFF = re.compile(r"转人工|人工客服|人工服务|找人工|真人客服|接人工|转接人工|人工坐席|人工咨询|要人工|^人工$")
@@ -165,6 +165,7 @@ class _Builder:
                                          skipped=list(state.skipped))
         self.say: list[Say] = []
         self.restart = False
+        self.said_back: set[str] = set()    # facts already said back this turn (the ID card's age and sex)
 
     def utter(self, response: str, payload: dict | None = None, **values: Any) -> None:
         self.say.append(Say(response=response, payload=payload, values=dict(values)))
@@ -230,8 +231,8 @@ def turn(state: State, msg: Message) -> Turn:
         return _count_failure(b, pending) if pending else b.done("other_language")
     side = _side_path(text, msg, question, pending is not None)
     if side is not None:                                                              # 10–13
-        if side(b, msg) == "asked_back":  # "您是想问…": the pending question waits for the choice
-            return b.done("did_you_mean")
+        if side(b, msg) == "asked_back":  # "您是想问…": a button, or an answer to the pending question
+            return _resume(b, "did_you_mean")
         return _resume(b, side.__name__.lstrip("_"))
     if _GREETING.search(bare) and not reading.facts:                                  # 15
         if pending or st.answered:
@@ -282,6 +283,7 @@ def _id_card(b: _Builder, msg: Message) -> dict[str, Any]:
     facts = {k: card[k] for k in ("age", "sex") if card.get(k) is not None}
     if facts:
         b.utter("utter_id_card_used", facts=dialogue.describe(facts))
+        b.said_back.update(facts)
     return facts
 
 
@@ -310,6 +312,7 @@ def _take(b: _Builder, reading: Reading, msg: Message, pending: str | None, answ
         st.age_range = None
     if changed:
         b.utter("utter_corrected", facts=dialogue.describe(changed))
+    new = {k: v for k, v in new.items() if k not in b.said_back}
     if len(new) > 1 or (new and pending not in new):
         b.utter("utter_understood", facts=dialogue.describe(new))
     if answers:
@@ -364,8 +367,7 @@ def _settling(text: str, msg: Message, question: bool) -> bool:
 
 
 # FAQ topics a bare "我想落户需要什么条件" may be mistaken for: the interview answers it better.
-_SETTLE_TOPICS = {"county_open", "points_line", "documents", "where_apply", "talent_age", "talent_conditions",
-                  "points_conditions", "districts"}
+_SETTLE_TOPICS = {"county_open", "documents", "where_apply", "talent_conditions", "points_conditions", "districts"}
 
 
 def _start_interview(b: _Builder, reading: Reading) -> Turn:

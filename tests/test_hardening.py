@@ -206,7 +206,8 @@ def test_id_and_mobile_are_masked_and_the_id_gives_age_and_sex_once(env):
     env.say(sender, "按2025-06-01的规则评估")
     replies = env.say(sender, f"我身份证号{ID_1990}，手机13912345678")
     said = texts(replies)
-    assert "已根据您提供的身份证号读取年龄（35周岁）和性别（男），号码本身不会保存。" in said
+    assert "已根据您提供的身份证号读取：年龄（周岁）：35岁；性别：男。号码本身不会保存" in said
+    assert "我记下了" not in said  # said once
     slots = env.slots(sender)
     assert slots["age"] == 35 and slots["sex"] == "male"
     user = [e for e in env.rows(sender) if e["event"] == "user"][-1]

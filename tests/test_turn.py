@@ -107,8 +107,9 @@ def test_the_pending_question_decides_first(kind, reply, intent, ranking, branch
         assert result.state.values == state.values  # a question changes no fact
     if branch in ("question", "why_ask"):
         assert asked(result) == state.asked  # and the interview resumes where it was
-    if branch == "did_you_mean":
-        assert asked(result) is None and result.state.asked == state.asked  # waits for the choice
+    if branch == "did_you_mean":  # the buttons, then the pending question again: a reply may answer either
+        assert responses(result)[0] == "utter_did_you_mean" and asked(result) == state.asked
+        assert result.state.asks[state.asked] == state.asks.get(state.asked, 0) + 1
     if branch == "skip":
         assert state.asked in result.state.skipped and asked(result) != state.asked
     if reply.isascii() and not reply.isdigit():
@@ -196,6 +197,13 @@ def test_the_id_card_facts_of_the_channel_are_taken_with_a_line():
     result = turn(state, msg("我身份证号3205**********1234", "inform", id_card={"age": 36, "sex": "male"}))
     assert result.state.values["age"] == 36 and result.state.values["sex"] == "male"
     assert "utter_id_card_used" in responses(result) and asked(result) != "age"
+    assert "utter_understood" not in responses(result)  # said once, not twice
+
+
+def test_a_policy_question_that_names_a_degree_is_answered_not_taken_as_the_residents_facts():
+    result = turn(State(as_of=AS_OF), msg("本科学历多大年纪以内可以直接落户", "faq",
+                                         faq=[("talent_age", 0.85), ("talent_conditions", 0.1)]))
+    assert responses(result)[0] == "utter_faq/talent_age" and result.state.values == {}
 
 
 def test_an_age_range_asks_for_the_exact_age():
