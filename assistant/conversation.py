@@ -73,7 +73,8 @@ class State:
     mode: str = MODE_DECIDE                 # decide: stop once the outcome is clear; full: every channel
     answered: bool = False                  # an assessment has been given
     age_range: list[int] | None = None      # 周岁 known only as a range ("四十多岁")
-    offer: str | None = None                # "check" (own case) or "continue", offered last turn
+    offer: str | None = None                # "check" (own case), "continue", or "faq:a,b" (the topics offered
+                                            # by "您是想问…"), offered last turn
     handoff: bool = False
     last_assessment: dict | None = None
 
@@ -155,6 +156,19 @@ def _faq_choice(msg: Message) -> str | None:
     return next((str(e.get("value")) for e in msg.entities if e.get("entity") == "faq_topic"), None)
 
 
+_NONE_OF_THESE = re.compile(r"^(?:都不是|都不对|都不是的|不是这些|都没有|以上都不是)$")
+
+
+def _typed_choice(offer: str | None, bare: str) -> str | None:
+    """A button of "您是想问…" typed instead of clicked: its title, or "都不是" (never read as an answer)."""
+    if not offer or not offer.startswith("faq:"):
+        return None
+    if _NONE_OF_THESE.match(bare):
+        return "none"
+    titles = policy().messages["faq_topics"]
+    return next((t for t in offer[4:].split(",") if t and _bare(titles.get(t, t)) == bare), None)
+
+
 # --- the turn ------------------------------------------------------------------------------------------
 
 class _Builder:
@@ -189,7 +203,7 @@ def turn(state: State, msg: Message) -> Turn:
     chinese = _has_chinese(text)
     foreign = not chinese and not payload and bool(_LATIN.search(text))
 
-    choice = _faq_choice(msg)
+    choice = _faq_choice(msg) or _typed_choice(offer, bare)
     if choice is not None:                                                            # 1
         _faq_answer(b, choice)
         return _resume(b, "faq_choice")
@@ -507,6 +521,7 @@ def _disambiguate(b: _Builder, topics: list[str]) -> None:
     buttons.append({"title": policy().messages["dialogue"]["none_of_these"], "payload": _choice_payload("none")})
     b.say.append(Say(response="utter_did_you_mean", buttons=buttons,
                      values={"topics": "、".join(f"“{titles.get(t, t)}”" for t in topics)}))
+    b.state.offer = "faq:" + ",".join(topics)
 
 
 def _choice_payload(topic: str) -> str:

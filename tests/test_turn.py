@@ -176,6 +176,21 @@ def test_an_unsure_faq_asks_which_topic_and_a_choice_answers_it():
     assert responses(none) == ["utter_faq_none"]
 
 
+def test_a_typed_choice_of_did_you_mean_is_a_choice_not_an_answer_to_the_pending_question():
+    state = PENDING["bool"]
+    asked_back = turn(state, msg("这个要多久能办好？", "faq", faq=[("permit_time", 0.4),
+                                                               ("hukou_transfer", 0.35)]))
+    assert asked_back.branch == "did_you_mean" and asked(asked_back) == "retired"
+    none = turn(asked_back.state, msg("都不是", "deny"))
+    assert responses(none)[0] == "utter_faq_none" and "retired" not in none.state.values
+    assert asked(none) == "retired"
+    title = asked_back.say[0].buttons[1]["title"]
+    chosen = turn(asked_back.state, msg(title, "faq"))
+    assert responses(chosen)[0] == "utter_faq/hukou_transfer"
+    answered = turn(asked_back.state, msg("没退休", "deny"))  # or simply the answer to the question
+    assert answered.state.values["retired"] is False
+
+
 def test_an_area_named_in_passing_does_not_move_the_target():
     state = State(values={"target_area": "苏州工业园区", "housing": "rental_registered"}, as_of=AS_OF,
                   asked="residence_permit", asks={"residence_permit": 1})
