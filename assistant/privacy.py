@@ -85,6 +85,13 @@ def is_id_card(number: str, today: Optional[dt.date] = None) -> bool:
             and id_check_digit(number[:17]) == number[17].upper() and birth_date(number, today) is not None)
 
 
+def looks_like_id(number: str, today: Optional[dt.date] = None) -> bool:
+    """The shape of an ID number with a real birth date, whatever its check digit: a resident who mistypes
+    the last digit has still given an ID number, which is masked (and read) all the same."""
+    return (len(number) == 18 and number[:17].isdigit() and number[0] != "0"
+            and (number[17].isdigit() or number[17] in "Xx") and birth_date(number, today) is not None)
+
+
 def luhn_ok(digits: str) -> bool:
     """The Luhn check of bank-card numbers."""
     total = 0
@@ -104,8 +111,8 @@ def _mask(kind: str, value: str) -> str:
 
 
 def _accept(kind: str, value: str, today: Optional[dt.date]) -> bool:
-    if kind == ID_CARD:
-        return is_id_card(value, today)
+    if kind == ID_CARD:  # a wrong check digit that passes Luhn is a bank card's number
+        return is_id_card(value, today) or (looks_like_id(value, today) and not luhn_ok(value))
     if kind == BANK_CARD:
         return 16 <= len(value) <= 19 and luhn_ok(value)
     return True
@@ -114,8 +121,9 @@ def _accept(kind: str, value: str, today: Optional[dt.date]) -> bool:
 def find(text: str, today: Optional[dt.date] = None) -> List[Finding]:
     """Every ID-card, bank-card and mobile number and e-mail address in `text`, in order of position.
 
-    An 18-digit number whose check digit or birth date is wrong is no ID (and is left alone unless it
-    passes as a bank card); a 16–19-digit number is a bank card only when it passes the Luhn check."""
+    An 18-digit number with a real birth date is an ID even with a wrong check digit (a typo), unless it
+    then passes as a bank card; one with no real birth date is no ID; a 16–19-digit number is a bank card
+    only when it passes the Luhn check."""
     folded = _fold(text)
     taken: List[Finding] = []
     for kind, pattern in _PATTERNS:
@@ -152,9 +160,9 @@ def mask_value(value: Any) -> Any:
 
 
 def id_card_facts(number: str, as_of: dt.date) -> Optional[IdCardFacts]:
-    """Age in 周岁 on `as_of` and sex (17th digit odd: male) of an ID number; None when not an ID or born
-    after `as_of`."""
-    if not is_id_card(number):
+    """Age in 周岁 on `as_of` and sex (17th digit odd: male) of an ID number (a wrong check digit is taken
+    for a typo of the last digit); None when it has no real birth date or is born after `as_of`."""
+    if not looks_like_id(number):
         return None
     born = birth_date(number)
     if born is None or born > as_of:

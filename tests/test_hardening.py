@@ -243,14 +243,15 @@ def test_every_kind_is_masked_before_it_is_stored(env, message, raw, masked):
     _nowhere(env, *raw)
 
 
-def test_an_id_number_failing_the_check_digit_is_left_alone(env):
+def test_the_issues_example_with_a_mistyped_check_digit_is_masked_and_read(env):
     sender = "wrong-check"
     env.say(sender, "按2025-06-01的规则评估")
-    replies = env.say(sender, f"我身份证号{ID_WRONG}")
-    assert "身份证号读取" not in texts(replies)
+    replies = env.say(sender, f"我身份证号{ID_WRONG}，手机13912345678")
+    assert "已根据您提供的身份证号读取：年龄（周岁）：35岁；性别：男。" in texts(replies)
     user = [e for e in env.rows(sender) if e["event"] == "user"][-1]
-    assert user["text"] == f"我身份证号{ID_WRONG}"
-    assert env.slots(sender)["age"] is None
+    assert user["text"] == "我身份证号3205**********1234，手机139****5678"
+    assert env.slots(sender)["age"] == 35
+    _nowhere(env, ID_WRONG, "13912345678", "19900101")
 
 
 def test_a_client_cannot_pretend_to_have_given_an_id_number(env):
