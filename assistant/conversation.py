@@ -373,13 +373,18 @@ def _settling(text: str, msg: Message, question: bool) -> bool:
     if msg.intent == "want_settle" and msg.confidence >= INTENT_SURE:
         return True
     norm = normalize(text)
-    if not (_SETTLE.search(norm) and _WANT.search(norm)) or len(norm) > 40:
+    if not (_SETTLE.search(norm) and _WANT.search(norm)) or len(norm) > 40 or _LEAVE.search(norm):
         return False
     named = any(w in norm for words in policy().messages["channel_words"].values() for w in words)
-    topic = bool(msg.faq) and msg.faq[0][1] >= FAQ_SURE and msg.faq[0][0] not in _SETTLE_TOPICS
-    return not named and (not topic or bool(_FIRST_PERSON.search(norm)))
+    # A topic the FAQ selector is sure of answers the message, unless it is one a resident asking about their
+    # own settling ("我想落户要什么条件") is taken for: that asks for the interview.
+    topic = bool(msg.faq) and msg.faq[0][1] >= FAQ_SURE and (
+        msg.faq[0][0] not in _SETTLE_TOPICS or not _FIRST_PERSON.search(norm))
+    return not named and not topic
 
 
+# Moving a hukou out of Suzhou or back home ("毕业了还能迁回老家吗") is no question about settling here.
+_LEAVE = re.compile(r"迁回|迁出|迁走|回迁|迁到外地|迁回老家|转回")
 # FAQ topics a bare "我想落户需要什么条件" may be mistaken for: the interview answers it better.
 _SETTLE_TOPICS = {"county_open", "documents", "where_apply", "talent_conditions", "points_conditions", "districts"}
 
@@ -390,6 +395,9 @@ def _start_interview(b: _Builder, reading: Reading) -> Turn:
     b.state.values.update(facts)
     area = b.state.values.get("target_area")
     b.utter("utter_overview", area=area or policy().messages["dialogue"]["suzhou"])
+    others = {k: v for k, v in facts.items() if k != "target_area" and k not in b.said_back}
+    if others:  # "我30岁，硕士，想在园区落户": the area is in the overview, the rest said back
+        b.utter("utter_understood", facts=dialogue.describe(others))
     return _next(b, "settle")
 
 
@@ -426,7 +434,10 @@ def _what_if(b: _Builder, msg: Message) -> None:
     if re.search(r"再|多|还|又|继续", msg.text or ""):  # "再交半年": months on top of what is known
         for name in list(changes):
             if name in dialogue.MONTH_FIELDS:
-                changes[name] += st.values.get(name) or 0
+                base = st.values.get(name)
+                if base is None and name == "social_insurance_months":  # at least the months at this employer
+                    base = st.values.get("social_insurance_consecutive_months")
+                changes[name] += base or 0
                 if name == "social_insurance_months" and "social_insurance_consecutive_months" in st.values \
                         and "social_insurance_consecutive_months" not in reading.facts:
                     changes["social_insurance_consecutive_months"] = \

@@ -142,6 +142,17 @@ def test_questions_in_the_middle_never_make_a_fourth_ask():
     assert max(state.asks.values()) <= MAX_ASKS and "education" in state.skipped
 
 
+def test_more_months_when_only_the_months_at_this_employer_are_known():
+    state = State(values={"target_area": "吴中区", "age": 40, "education": "associate", "retired": False,
+                          "employed_in_suzhou": True, "social_insurance_active": True,
+                          "social_insurance_consecutive_months": 3}, as_of=AS_OF, asked="married",
+                  asks={"married": 1})
+    result = turn(state, msg("那如果我再交三个月社保呢？", "what_if"))
+    payload = next(s.payload for s in result.say if s.payload and s.payload["type"] == "assessment")
+    assert payload["hypothetical"] is True and asked(result) == "married"
+    assert result.state.values == state.values
+
+
 def test_a_what_if_never_stores_its_facts():
     state = State(values={**BASE, "retired": False, "employed_in_suzhou": True}, as_of=AS_OF, answered=True)
     result = turn(state, msg("那如果我再交半年社保呢？", "what_if"))
@@ -155,6 +166,23 @@ def test_a_settling_question_takes_the_area_and_starts_the_interview():
         result = turn(State(as_of=AS_OF), msg(text, "faq", faq=[("county_open", 0.7)]))
         assert result.branch == "settle" and result.state.values["target_area"] == area
         assert responses(result)[0] == "utter_overview" and asked(result) is not None
+
+
+def test_a_documents_question_without_a_person_is_answered_not_an_interview():
+    result = turn(State(as_of=AS_OF), msg("落户要带什么材料", "faq", faq=[("documents", 0.8), ("where_apply", 0.1)]))
+    assert responses(result)[0] == "utter_faq/documents" and result.state.asked is None
+
+
+def test_a_settling_message_with_other_facts_says_them_back():
+    result = turn(State(as_of=AS_OF), msg("hi 我是master degree，今年30，想settle在工业园区", "want_settle"))
+    assert result.branch == "settle" and responses(result)[:2] == ["utter_overview", "utter_understood"]
+    assert result.state.values == {"target_area": "苏州工业园区", "education": "master", "age": 30}
+
+
+def test_moving_a_hukou_back_home_is_a_question_not_the_start_of_an_interview():
+    result = turn(State(as_of=AS_OF), msg("我是农村户口的大学生，户口迁到学校后毕业了还能迁回老家吗", "faq",
+                                         faq=[("rural_students", 0.75), ("hukou_transfer", 0.1)]))
+    assert responses(result)[0] == "utter_faq/rural_students" and result.branch != "settle"
 
 
 def test_a_policy_question_naming_a_channel_is_answered_with_an_offer():

@@ -71,7 +71,7 @@ class _Refs(HTMLParser):
                 self.refs.append(value)
 
 
-EXTERNAL = re.compile(r"https?:|@import|url\(\s*['\"]?(?!data:)|(?:src|href|action)\s*=\s*['\"]?//", re.I)
+EXTERNAL = re.compile(r"https?:|@import|(?<![A-Za-z])url\(\s*['\"]?(?!data:)|(?:src|href|action)\s*=\s*['\"]?//", re.I)
 TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 
