@@ -14,8 +14,8 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, Optional
 
 import requests
 
@@ -34,7 +34,7 @@ def _json(obj: object) -> bytes:
 def _chunks() -> Iterator[bytes]:
     yield b'{"sender": "probe", "message": "'
     for _ in range(100):
-        yield "落".encode("utf-8") * 1000
+        yield "落".encode() * 1000
     yield b'"}'
 
 
@@ -92,7 +92,7 @@ def _summary(text: str) -> str:
     return " / ".join((m.get("text") or "")[:24] for m in data[:2]) if isinstance(data, list) else ""
 
 
-def find_pid(url: str) -> Optional[int]:
+def find_pid(url: str) -> int | None:
     """The Rasa server listening on `url`'s port, from /proc (the command line of `rasa run … -p PORT`)."""
     port = url.rsplit(":", 1)[-1].strip("/")
     for proc in Path("/proc").iterdir():
@@ -109,7 +109,7 @@ def find_pid(url: str) -> Optional[int]:
     return None
 
 
-def probe(url: str, pid: Optional[int]) -> str:
+def probe(url: str, pid: int | None) -> str:
     requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "probe-warm", "message": "你好"}, timeout=120)
     before = rss_mb(pid) if pid else None
     lines = [f"{'input':<46} {'HTTP':>4} {'time':>8}  answer", "-" * 100]

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
-
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from assistant import limits
 from assistant.channels.guard import guarded, limit_action_calls
@@ -39,7 +39,7 @@ def _error(status: int, text: str) -> HTTPResponse:
                          dumps=functools.partial(json.dumps, ensure_ascii=False))
 
 
-async def read_body(request: Request, limit: int = limits.MAX_BODY_BYTES) -> Optional[bytes]:
+async def read_body(request: Request, limit: int = limits.MAX_BODY_BYTES) -> bytes | None:
     """The body of a streamed request, or None as soon as it is known to be over `limit` bytes.
 
     Sanic then discards the rest without keeping it, so a huge body costs no memory."""
@@ -56,7 +56,7 @@ async def read_body(request: Request, limit: int = limits.MAX_BODY_BYTES) -> Opt
         chunks.append(chunk)
 
 
-def parse_request(body: bytes) -> tuple[Optional[Dict[Text, Any]], Optional[str]]:
+def parse_request(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
     """The JSON object of a request body, or None and the Chinese reason it is not acceptable."""
     try:
         data = json.loads(body)
@@ -77,11 +77,11 @@ class SafeRestInput(RestInput):
     """The REST channel (name "rest") with the limits of assistant/limits.py; see the module's docstring."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SafeRestInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SafeRestInput:
         timeout = (credentials or {}).get("turn_timeout")
         return cls(DEFAULT_TURN_TIMEOUT if timeout in (None, "") else float(timeout))
 
