@@ -38,7 +38,10 @@ def _chunks() -> Iterator[bytes]:
     yield b'"}'
 
 
-PROBES: list[tuple[str, Callable[[], object]]] = [
+# A request body: bytes, or chunks sent without a Content-Length.
+Body = bytes | Iterator[bytes]
+
+PROBES: list[tuple[str, Callable[[], Body]]] = [
     ("empty body", lambda: b""),
     ("JSON array", lambda: b"[]"),
     ("JSON string", lambda: _json("你好")),
@@ -71,7 +74,7 @@ PROBES: list[tuple[str, Callable[[], object]]] = [
 ]
 
 
-def post(url: str, body: object) -> tuple[int, float, str]:
+def post(url: str, body: Body | Callable[[], Body]) -> tuple[int, float, str]:
     start = time.perf_counter()
     try:
         r = requests.post(f"{url}/webhooks/rest/webhook", data=body() if callable(body) else body,
@@ -114,8 +117,8 @@ def probe(url: str, pid: int | None) -> str:
     before = rss_mb(pid) if pid else None
     lines = [f"{'input':<46} {'HTTP':>4} {'time':>8}  answer", "-" * 100]
     slowest = (0.0, "")
-    for name, body in PROBES:
-        status, seconds, text = post(url, body)
+    for name, make_body in PROBES:
+        status, seconds, text = post(url, make_body)
         slowest = max(slowest, (seconds, name))
         lines.append(f"{name:<46} {status:>4} {seconds * 1000:>6.0f}ms  {_summary(text)}")
     bad = [b"", b"[]", _json({"sender": "张三", "message": "x"}), b"{" * 4000,
@@ -134,7 +137,7 @@ def probe(url: str, pid: int | None) -> str:
               f"then 200 bad requests in a row (4 of 100,000 characters, 16 of 2 MB, the rest malformed or 1,001 "
               f"characters): statuses {dict(sorted(statuses.items()))}, {wall:.1f}s in all",
               f"slowest reply: {slowest[0] * 1000:.0f} ms ({slowest[1]})"]
-    if pid:
+    if before is not None and after is not None:
         lines.append(f"Rasa server memory (VmRSS, pid {pid}): before {before:.0f} MB, after {after:.0f} MB "
                      f"({(after - before) / before * 100:+.1f} %)")
     else:
