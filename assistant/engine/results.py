@@ -80,3 +80,11 @@ def not_encoded(cid: str, scheme: Value, text: str) -> ChannelResult:
     """A period whose rules are not in the rule data: undetermined, and no answer can change that."""
     return ChannelResult(cid, "undetermined", criteria=[criterion("rules_not_encoded", text, Truth(None), scheme)],
                          path=None)
+
+
+def without_rules(cid: str, pol: Policy, rs: RuleSet, scheme: Value) -> ChannelResult | None:
+    """The result of a channel whose rules are not encoded on the day or whose document has expired; None
+    while its rules apply."""
+    if scheme.value == "not_encoded":
+        return not_encoded(cid, scheme, pol.channels[cid].texts["not_encoded"])
+    return expired(cid, pol, rs)
