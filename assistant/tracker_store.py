@@ -15,7 +15,8 @@ NLU saw, so a component could only mask the parse data.
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event

@@ -63,12 +63,14 @@ def _case_ids(cases: list) -> list[str]:
     return out
 
 
+@pytest.mark.servers  # real servers: `make test`, not `make unit`
 @pytest.mark.parametrize("case", CASES, ids=_case_ids(CASES))
 def test_conversation(results, case):
     result = results[(case.file, case.name)]
     assert result.passed, ct.report(result)
 
 
+@pytest.mark.servers  # real servers: `make test`, not `make unit`
 def test_the_conversation_tests_take_less_than_three_minutes(results):
     seconds = sum(r.seconds for r in results.values()) / 4   # four at a time
     assert seconds < 180, f"the conversation tests take about {seconds:.0f} s"
@@ -100,6 +102,7 @@ def test_every_faq_topic_has_two_test_stories_and_none_is_held_out():
     assert not held_out & {q for q, _ in FAQ}
 
 
+@pytest.mark.servers  # real servers: `make test`, not `make unit`
 @pytest.mark.parametrize("text, topic", FAQ, ids=[f"{t}-{n}" for n, (_, t) in enumerate(FAQ)])
 def test_a_faq_phrasing_gets_its_own_topic(srv, client, text, topic):
     """The ResponseSelector's first choice is the story's topic, and the assistant answers with that topic's
@@ -129,6 +132,7 @@ test_cases:
 """
 
 
+@pytest.mark.servers  # real servers: `make test`, not `make unit`
 def test_a_failure_names_the_step_the_expectation_and_the_whole_transcript(srv, tmp_path, capsys):
     path = tmp_path / "wrong.yml"
     path.write_text(WRONG, encoding="utf-8")
@@ -176,6 +180,7 @@ def test_an_unreachable_assistant_is_said_in_chinese_and_english(tmp_path, capsy
 PERSONAL = ["320583199001011234", "13912345678", "zhangsan@qq.com", "6222 0212 3456 7890"]
 
 
+@pytest.mark.servers  # real servers: `make test`, not `make unit`
 def test_a_real_conversation_becomes_a_test_that_passes_as_exported(srv, client, tmp_path, capsys):
     sender = f"hotline-{secrets.token_hex(6)}"
     for message in ["按2025-06-01的规则评估", "我今年27，本科毕业，全日制，在园区上班",

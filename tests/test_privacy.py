@@ -4,8 +4,20 @@ import datetime as dt
 
 import pytest
 
-from assistant.privacy import (BANK_CARD, EMAIL, ID_CARD, MOBILE, find, hide_masks, id_card_facts,
-                               id_check_digit, is_id_card, luhn_ok, mask, mask_value)
+from assistant.privacy import (
+    BANK_CARD,
+    EMAIL,
+    ID_CARD,
+    MOBILE,
+    find,
+    hide_masks,
+    id_card_facts,
+    id_check_digit,
+    is_id_card,
+    luhn_ok,
+    mask,
+    mask_value,
+)
 
 # Valid check digits (computed by GB 11643 here, not copied): one ends in X.
 ID_MALE_1990 = "320583199001011232"      # 17th digit 3: male; born 1990-01-01
