@@ -22,7 +22,7 @@ import requests
 
 from assistant.privacy import id_check_digit
 from assistant.rules import policy
-from tests.support.servers import MODEL, ROOT, ActionServer, payloads, rasa_server, rss_mb, texts
+from tests.support.servers import ROOT, ActionServer, payloads, rasa_server, rss_mb, texts
 
 pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
 
@@ -132,7 +132,7 @@ def test_a_huge_chunked_body_without_length_is_refused_too(env):
     def chunks():
         yield b'{"sender": "chunked", "message": "'
         for _ in range(100):
-            yield "落".encode("utf-8") * 1000
+            yield "落".encode() * 1000
         yield b'"}'
 
     r = requests.post(env.webhook, data=chunks(), headers={"Content-Type": "application/json"}, timeout=30)
