@@ -51,13 +51,14 @@ def test_a_yes_no_reply_the_classifier_does_not_know_is_no_answer():
 
 
 @pytest.mark.parametrize("text,months", [
-    ("两年", 24), ("27个月", 27), ("快两年了", 23), ("没交过", 0), ("一年半", 18)])
+    ("两年", 24), ("27个月", 27), ("快两年了", 23), ("没交过", 0), ("没有", 0), ("一年半", 18)])
 def test_months_from_a_reply(text, months):
     assert read(text, "social_insurance_months").facts == {"social_insurance_months": months}
 
 
 def test_a_big_bare_number_is_no_count_of_months():
     assert read("150", "social_insurance_months").facts == {}
+    assert read("101", "social_insurance_months").facts == {}
     assert read("100", "social_insurance_months").facts == {"social_insurance_months": 100}
 
 
