@@ -10,7 +10,8 @@ Decision table, first match wins (`pending` = a question is waiting for its answ
 
 | # | the message                                         | pending | what happens                                       |
 |---|-----------------------------------------------------|---------|----------------------------------------------------|
-| 1 | a choice of a disambiguation button (faq_topic)     | any     | that FAQ answer (or "none of these"), then resume  |
+| 1 | a choice of a disambiguation button (faq_topic),    | any     | that FAQ answer (or "none of these"), then resume  |
+|   | clicked, or its title or "都不是" typed             |         |                                                    |
 | 2 | a restart command ("重新开始")                        | any     | everything forgotten, the first question           |
 | 3 | a handoff command ("转人工")                          | any     | the facts so far and 12345, flagged; resume        |
 | 4 | answers the pending question (also among other facts)| yes     | facts taken (corrections said), next question      |
@@ -19,12 +20,15 @@ Decision table, first match wins (`pending` = a question is waiting for its answ
 | 7 | "继续" (or yes to the offer to go on)                 | no      | the interview goes on for every channel            |
 | 8 | yes to the offer to check one's own case            | no      | the interview starts                               |
 | 9 | a settling question ("我想在园区落户需要什么条件")      | no      | the area taken, one line of overview, interview    |
+|   | (unless the FAQ selector is sure of another topic,  |         |                                                    |
+|   | or the hukou moves out: "迁回老家")                 |         |                                                    |
 |10 | "为什么要问这个" / a what-if question                  | any     | the channels the question decides / the engine     |
 |   | ("如果我再交半年社保呢")                              |         | re-run on the changed facts, not stored            |
 |11 | a why-not question ("为什么不能积分落户")              | any     | that channel's unmet and unknown conditions        |
 |12 | "我差多少分"                                           | any     | the known points against the line                  |
 |13 | any other question                                  | any     | the FAQ answer if the selector is sure; else       |
 |   |                                                     |         | "您是想问…？" with the likeliest topics as buttons   |
+|   |                                                     |         | and the pending question again                     |
 |14 | Latin letters and no Chinese (and not an answer)    | any     | a short bilingual note with an example; resume     |
 |15 | a greeting                                          | any     | the greeting and the (pending or first) question   |
 |16 | thanks / goodbye                                    | no      | a polite reply                                     |
