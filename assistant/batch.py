@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
-from typing import TextIO
+from typing import Any, TextIO
 
 from .engine import assess
 from .profile import FIELDS, ProfileError, parse_profile
@@ -50,7 +50,7 @@ def assess_rows(lines: Iterable[str], as_of: str | None = None,
     for number, cells in enumerate(reader, start=1):
         if not any(c.strip() for c in cells):
             continue
-        out = {"row": number}
+        out: dict[str, Any] = {"row": number}
         if len(cells) != len(header):
             out["error"] = _msg("csv_row_width", row=number, got=len(cells), want=len(header))
             yield out

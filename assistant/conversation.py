@@ -10,7 +10,8 @@ Decision table, first match wins (`pending` = a question is waiting for its answ
 
 | # | the message                                         | pending | what happens                                       |
 |---|-----------------------------------------------------|---------|----------------------------------------------------|
-| 1 | a choice of a disambiguation button (faq_topic)     | any     | that FAQ answer (or "none of these"), then resume  |
+| 1 | a choice of a disambiguation button (faq_topic),    | any     | that FAQ answer (or "none of these"), then resume  |
+|   | clicked, or its title or "都不是" typed             |         |                                                    |
 | 2 | a restart command ("重新开始")                        | any     | everything forgotten, the first question           |
 | 3 | a handoff command ("转人工")                          | any     | the facts so far and 12345, flagged; resume        |
 | 4 | answers the pending question (also among other facts)| yes     | facts taken (corrections said), next question      |
@@ -19,12 +20,15 @@ Decision table, first match wins (`pending` = a question is waiting for its answ
 | 7 | "继续" (or yes to the offer to go on)                 | no      | the interview goes on for every channel            |
 | 8 | yes to the offer to check one's own case            | no      | the interview starts                               |
 | 9 | a settling question ("我想在园区落户需要什么条件")      | no      | the area taken, one line of overview, interview    |
+|   | (unless the FAQ selector is sure of another topic,  |         |                                                    |
+|   | or the hukou moves out: "迁回老家")                 |         |                                                    |
 |10 | "为什么要问这个" / a what-if question                  | any     | the channels the question decides / the engine     |
 |   | ("如果我再交半年社保呢")                              |         | re-run on the changed facts, not stored            |
 |11 | a why-not question ("为什么不能积分落户")              | any     | that channel's unmet and unknown conditions        |
 |12 | "我差多少分"                                           | any     | the known points against the line                  |
 |13 | any other question                                  | any     | the FAQ answer if the selector is sure; else       |
 |   |                                                     |         | "您是想问…？" with the likeliest topics as buttons   |
+|   |                                                     |         | and the pending question again                     |
 |14 | Latin letters and no Chinese (and not an answer)    | any     | a short bilingual note with an example; resume     |
 |15 | a greeting                                          | any     | the greeting and the (pending or first) question   |
 |16 | thanks / goodbye                                    | no      | a polite reply                                     |
@@ -73,7 +77,8 @@ class State:
     mode: str = MODE_DECIDE                 # decide: stop once the outcome is clear; full: every channel
     answered: bool = False                  # an assessment has been given
     age_range: list[int] | None = None      # 周岁 known only as a range ("四十多岁")
-    offer: str | None = None                # "check" (own case) or "continue", offered last turn
+    offer: str | None = None                # "check" (own case), "continue", or "faq:a,b" (the topics offered
+                                            # by "您是想问…"), offered last turn
     handoff: bool = False
     last_assessment: dict | None = None
 
@@ -114,7 +119,7 @@ class Turn:
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # Interrogative form (docs/readings.md §9): a question, not an answer.
-_QUESTION = re.compile(r"[?？]|吗|呢|么$|怎么|怎样|如何|什么|啥|多少|多久|多长|哪|几[年个月天岁种]|能不能|可不可以|"
+_QUESTION = re.compile(r"[?？]|吗|呢|么$|怎么|怎样|如何|什么|啥|多少|多久|多长|多大|哪|几[年个月天岁种]|能不能|可不可以|"
                        r"是不是|有没有|要不要|会不会|行不行|是否|能否|可否|为何|为什么|咋")
 _RESTART = re.compile(r"^(?:请|帮我)?(?:重新开始|重来|从头(?:开始|再来)|重新评估|清空(?:信息|重来)?)(?:吧|一下|一遍)?$")
 _HANDOFF = re.compile(r"转人工|人工客服|人工服务|找人工|真人客服|接人工|转接人工|人工坐席|人工咨询|要人工|^人工$")
@@ -155,6 +160,19 @@ def _faq_choice(msg: Message) -> str | None:
     return next((str(e.get("value")) for e in msg.entities if e.get("entity") == "faq_topic"), None)
 
 
+_NONE_OF_THESE = re.compile(r"^(?:都不是|都不对|都不是的|不是这些|都没有|以上都不是)$")
+
+
+def _typed_choice(offer: str | None, bare: str) -> str | None:
+    """A button of "您是想问…" typed instead of clicked: its title, or "都不是" (never read as an answer)."""
+    if not offer or not offer.startswith("faq:"):
+        return None
+    if _NONE_OF_THESE.match(bare):
+        return "none"
+    titles = policy().messages["faq_topics"]
+    return next((t for t in offer[4:].split(",") if t and _bare(titles.get(t, t)) == bare), None)
+
+
 # --- the turn ------------------------------------------------------------------------------------------
 
 class _Builder:
@@ -165,6 +183,7 @@ class _Builder:
                                          skipped=list(state.skipped))
         self.say: list[Say] = []
         self.restart = False
+        self.said_back: set[str] = set()    # facts already said back this turn (the ID card's age and sex)
 
     def utter(self, response: str, payload: dict | None = None, **values: Any) -> None:
         self.say.append(Say(response=response, payload=payload, values=dict(values)))
@@ -188,7 +207,7 @@ def turn(state: State, msg: Message) -> Turn:
     chinese = _has_chinese(text)
     foreign = not chinese and not payload and bool(_LATIN.search(text))
 
-    choice = _faq_choice(msg)
+    choice = _faq_choice(msg) or _typed_choice(offer, bare)
     if choice is not None:                                                            # 1
         _faq_answer(b, choice)
         return _resume(b, "faq_choice")
@@ -230,8 +249,8 @@ def turn(state: State, msg: Message) -> Turn:
         return _count_failure(b, pending) if pending else b.done("other_language")
     side = _side_path(text, msg, question, pending is not None)
     if side is not None:                                                              # 10–13
-        if side(b, msg) == "asked_back":  # "您是想问…": the pending question waits for the choice
-            return b.done("did_you_mean")
+        if side(b, msg) == "asked_back":  # "您是想问…": a button, or an answer to the pending question
+            return _resume(b, "did_you_mean")
         return _resume(b, side.__name__.lstrip("_"))
     if _GREETING.search(bare) and not reading.facts:                                  # 15
         if pending or st.answered:
@@ -282,6 +301,7 @@ def _id_card(b: _Builder, msg: Message) -> dict[str, Any]:
     facts = {k: card[k] for k in ("age", "sex") if card.get(k) is not None}
     if facts:
         b.utter("utter_id_card_used", facts=dialogue.describe(facts))
+        b.said_back.update(facts)
     return facts
 
 
@@ -310,6 +330,7 @@ def _take(b: _Builder, reading: Reading, msg: Message, pending: str | None, answ
         st.age_range = None
     if changed:
         b.utter("utter_corrected", facts=dialogue.describe(changed))
+    new = {k: v for k, v in new.items() if k not in b.said_back}
     if len(new) > 1 or (new and pending not in new):
         b.utter("utter_understood", facts=dialogue.describe(new))
     if answers:
@@ -356,16 +377,20 @@ def _settling(text: str, msg: Message, question: bool) -> bool:
     if msg.intent == "want_settle" and msg.confidence >= INTENT_SURE:
         return True
     norm = normalize(text)
-    if not (_SETTLE.search(norm) and _WANT.search(norm)) or len(norm) > 40:
+    if not (_SETTLE.search(norm) and _WANT.search(norm)) or len(norm) > 40 or _LEAVE.search(norm):
         return False
     named = any(w in norm for words in policy().messages["channel_words"].values() for w in words)
-    topic = bool(msg.faq) and msg.faq[0][1] >= FAQ_SURE and msg.faq[0][0] not in _SETTLE_TOPICS
-    return not named and (not topic or bool(_FIRST_PERSON.search(norm)))
+    # A topic the FAQ selector is sure of answers the message, unless it is one a resident asking about their
+    # own settling ("我想落户要什么条件") is taken for: that asks for the interview.
+    topic = bool(msg.faq) and msg.faq[0][1] >= FAQ_SURE and (
+        msg.faq[0][0] not in _SETTLE_TOPICS or not _FIRST_PERSON.search(norm))
+    return not named and not topic
 
 
+# Moving a hukou out of Suzhou or back home ("毕业了还能迁回老家吗") is no question about settling here.
+_LEAVE = re.compile(r"迁回|迁出|迁走|回迁|迁到外地|迁回老家|转回")
 # FAQ topics a bare "我想落户需要什么条件" may be mistaken for: the interview answers it better.
-_SETTLE_TOPICS = {"county_open", "points_line", "documents", "where_apply", "talent_age", "talent_conditions",
-                  "points_conditions", "districts"}
+_SETTLE_TOPICS = {"county_open", "documents", "where_apply", "talent_conditions", "points_conditions", "districts"}
 
 
 def _start_interview(b: _Builder, reading: Reading) -> Turn:
@@ -374,6 +399,9 @@ def _start_interview(b: _Builder, reading: Reading) -> Turn:
     b.state.values.update(facts)
     area = b.state.values.get("target_area")
     b.utter("utter_overview", area=area or policy().messages["dialogue"]["suzhou"])
+    others = {k: v for k, v in facts.items() if k != "target_area" and k not in b.said_back}
+    if others:  # "我30岁，硕士，想在园区落户": the area is in the overview, the rest said back
+        b.utter("utter_understood", facts=dialogue.describe(others))
     return _next(b, "settle")
 
 
@@ -410,7 +438,10 @@ def _what_if(b: _Builder, msg: Message) -> None:
     if re.search(r"再|多|还|又|继续", msg.text or ""):  # "再交半年": months on top of what is known
         for name in list(changes):
             if name in dialogue.MONTH_FIELDS:
-                changes[name] += st.values.get(name) or 0
+                base = st.values.get(name)
+                if base is None and name == "social_insurance_months":  # at least the months at this employer
+                    base = st.values.get("social_insurance_consecutive_months")
+                changes[name] += base or 0
                 if name == "social_insurance_months" and "social_insurance_consecutive_months" in st.values \
                         and "social_insurance_consecutive_months" not in reading.facts:
                     changes["social_insurance_consecutive_months"] = \
@@ -505,6 +536,7 @@ def _disambiguate(b: _Builder, topics: list[str]) -> None:
     buttons.append({"title": policy().messages["dialogue"]["none_of_these"], "payload": _choice_payload("none")})
     b.say.append(Say(response="utter_did_you_mean", buttons=buttons,
                      values={"topics": "、".join(f"“{titles.get(t, t)}”" for t in topics)}))
+    b.state.offer = "faq:" + ",".join(topics)
 
 
 def _choice_payload(topic: str) -> str:

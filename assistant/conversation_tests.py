@@ -505,8 +505,8 @@ def as_test_case(tracker: dict, url: str = DEFAULT_URL, name: str | None = None)
             name_ = response_name(bot)
             if name_ and name_.startswith("utter_faq/"):
                 steps.append(f"- utter: {name_}")
-        customs = [(b.get("data") or {}).get("custom") for b in bots]
-        customs = [c for c in customs if isinstance(c, dict)]
+        raw = [(b.get("data") or {}).get("custom") for b in bots]
+        customs = [c for c in raw if isinstance(c, dict)]
         assessments = [c for c in customs if c.get("type") == "assessment" and not c.get("hypothetical")]
         if assessments:
             last = (len(steps), assessments[-1])

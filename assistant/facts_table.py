@@ -207,8 +207,7 @@ def _check_literal(where: str, name: str, value: Any) -> None:
         "int": isinstance(value, int) and not isinstance(value, bool),
         "number": isinstance(value, (int, float)) and not isinstance(value, bool),
         "enum": value in enum_values(FIELDS[name][1]) if kind == "enum" else False,
-        "area": isinstance(value, str) and normalize_area(value) is not None
-        and area_name(normalize_area(value)) == value,
+        "area": isinstance(value, str) and (area := normalize_area(value)) is not None and area_name(area) == value,
     }[kind]
     if not ok:
         _fail(where, f"{name}: {value!r} is not a contract value for this field")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from .rules import Policy, RuleSet, Value, policy
+from .rules import Policy, PolicyError, RuleSet, Value, policy
 
 _LATEST = dt.date(9999, 12, 31)
 
@@ -49,8 +49,10 @@ def _getters(pol: Policy) -> dict[str, Callable[[RuleSet], str | int | None]]:
         return read
 
     def cap(credential: str) -> Callable[[RuleSet], int | None]:
-        return lambda rs: None if rs.find("talent", "route_A") is None else _caps(rs.find("talent", "route_A")).get(
-            credential)
+        def read(rs: RuleSet) -> int | None:
+            route = rs.find("talent", "route_A")
+            return None if route is None else _caps(route).get(credential)
+        return read
 
     def tier(route: str, index: int, key: str) -> Callable[[RuleSet], int | None]:
         """A tier of talent route C or D as the 2024 办法 words it (months counted with the 沪苏浙皖 months);
@@ -69,6 +71,11 @@ def _getters(pol: Policy) -> dict[str, Callable[[RuleSet], str | int | None]]:
         return cn_date(next(d for d, v in zip(param.dates, param.values, strict=True) if v.value == wanted))
 
     validity = pol.validity["hukou_2023"]
+
+    def known(day: dt.date | None, what: str) -> dt.date:
+        if day is None:
+            raise PolicyError(f"validity hukou_2023 has no {what}")
+        return day
     return {
         "points_line": value("points", "line"),
         "points_from": since("points", "line"),
@@ -97,9 +104,9 @@ def _getters(pol: Policy) -> dict[str, Callable[[RuleSet], str | int | None]]:
         "home_purchase_from": since("home_purchase", "scheme", "in_force"),
         "home_purchase_announced": lambda rs: first("home_purchase", "scheme", "announced"),
         "hukou_2023_from": lambda rs: first("family", "scheme", "hukou_2023"),
-        "valid_until": lambda rs: cn_date(validity.valid_until),
-        "caveat_from": lambda rs: cn_date(validity.valid_until + dt.timedelta(days=1)),
-        "extended_until": lambda rs: cn_date(validity.extended_until),
+        "valid_until": lambda rs: cn_date(known(validity.valid_until, "valid_until")),
+        "caveat_from": lambda rs: cn_date(known(validity.valid_until, "valid_until") + dt.timedelta(days=1)),
+        "extended_until": lambda rs: cn_date(known(validity.extended_until, "extended_until")),
         "urban_areas": lambda rs: _areas(pol, "urban"),
         "county_areas": lambda rs: _areas(pol, "county"),
     }

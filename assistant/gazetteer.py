@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from .rules import policy
 
@@ -29,7 +30,7 @@ def patterns() -> list[dict]:
                 continue
             for alias in {spec["label"], *spec.get("aliases", [])}:
                 entries.append((label, alias, value))
-    out = []
+    out: list[dict[str, Any]] = []
     # Longest aliases first, so "苏州工业园区" wins over "园区" and "高级技师" over "技师".
     for label, alias, value in sorted(entries, key=lambda e: -len(e[1])):
         if len(alias) < _MIN_ALIAS_CHARS or not re.search(r"[\u4e00-\u9fff]", alias):
@@ -43,12 +44,14 @@ def build(userdict: Path | None = None):
     """A fresh spaCy pipeline: blank zh, jieba segmenter (with our user dictionary), EntityRuler."""
     import jieba
     import spacy
+    from spacy.pipeline import EntityRuler
 
     jieba.setLogLevel(60)
     if userdict is not None and userdict.exists():
         jieba.load_userdict(str(userdict))
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    assert isinstance(ruler, EntityRuler)  # add_pipe is typed to return any Pipe
     ruler.add_patterns(patterns())
     return nlp
 

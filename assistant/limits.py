@@ -13,7 +13,7 @@ from typing import Any
 MAX_MESSAGE_CHARS = 1_000        # characters of a message after cleaning; longer ones get a polite reply
 MAX_BODY_BYTES = 16 * 1024       # a REST request body; 1,000 Chinese characters are about 3 KB of JSON
 MAX_SENDER_CHARS = 64
-SENDER_ID = re.compile(r"[A-Za-z0-9_.:@-]{1,%d}" % MAX_SENDER_CHARS)
+SENDER_ID = re.compile(rf"[A-Za-z0-9_.:@-]{{1,{MAX_SENDER_CHARS}}}")
 
 # Whitespace controls become a space (a message is one line of text for NLU); every other control, format
 # (zero-width, bidi) and surrogate character is dropped: invisible, and a lone surrogate cannot even be
@@ -30,9 +30,8 @@ def clean_text(text: str) -> str:
     for char in text:
         if char in _AS_SPACE:
             out.append(" ")
-        elif char.isascii() and char.isprintable():  # the common case, without a table look-up
-            out.append(char)
-        elif unicodedata.category(char) not in _DROPPED_CATEGORIES:
+        elif (char.isascii() and char.isprintable()  # the common case, without a table look-up
+              or unicodedata.category(char) not in _DROPPED_CATEGORIES):
             out.append(char)
     return _SPACES.sub(" ", "".join(out)).strip()
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional
+from typing import Any
 
 ID_CARD, MOBILE, BANK_CARD, EMAIL = "id_card", "mobile", "bank_card", "email"
 # The message metadata in which a channel hands an ID number's age and sex to the actions (never the number).
@@ -67,10 +67,10 @@ def _fold(text: str) -> str:
 
 def id_check_digit(first17: str) -> str:
     """The GB 11643 check digit of the first 17 digits of an ID number."""
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
-def birth_date(number: str, today: Optional[dt.date] = None) -> Optional[dt.date]:
+def birth_date(number: str, today: dt.date | None = None) -> dt.date | None:
     """The birth date of an 18-character ID number, or None when it is not a plausible one."""
     try:
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -79,10 +79,17 @@ def birth_date(number: str, today: Optional[dt.date] = None) -> Optional[dt.date
     return born if _EARLIEST_BIRTH <= born <= (today or dt.date.today()) else None
 
 
-def is_id_card(number: str, today: Optional[dt.date] = None) -> bool:
+def is_id_card(number: str, today: dt.date | None = None) -> bool:
     """18 characters, the right check digit and a real birth date: a resident identity card number."""
     return (len(number) == 18 and number[:17].isdigit() and number[0] != "0"
             and id_check_digit(number[:17]) == number[17].upper() and birth_date(number, today) is not None)
+
+
+def looks_like_id(number: str, today: dt.date | None = None) -> bool:
+    """The shape of an ID number with a real birth date, whatever its check digit: a resident who mistypes
+    the last digit has still given an ID number, which is masked (and read) all the same."""
+    return (len(number) == 18 and number[:17].isdigit() and number[0] != "0"
+            and (number[17].isdigit() or number[17] in "Xx") and birth_date(number, today) is not None)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -103,21 +110,22 @@ def _mask(kind: str, value: str) -> str:
     return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"  # ID and bank card
 
 
-def _accept(kind: str, value: str, today: Optional[dt.date]) -> bool:
-    if kind == ID_CARD:
-        return is_id_card(value, today)
+def _accept(kind: str, value: str, today: dt.date | None) -> bool:
+    if kind == ID_CARD:  # a wrong check digit that passes Luhn is a bank card's number
+        return is_id_card(value, today) or (looks_like_id(value, today) and not luhn_ok(value))
     if kind == BANK_CARD:
         return 16 <= len(value) <= 19 and luhn_ok(value)
     return True
 
 
-def find(text: str, today: Optional[dt.date] = None) -> List[Finding]:
+def find(text: str, today: dt.date | None = None) -> list[Finding]:
     """Every ID-card, bank-card and mobile number and e-mail address in `text`, in order of position.
 
-    An 18-digit number whose check digit or birth date is wrong is no ID (and is left alone unless it
-    passes as a bank card); a 16–19-digit number is a bank card only when it passes the Luhn check."""
+    An 18-digit number with a real birth date is an ID even with a wrong check digit (a typo), unless it
+    then passes as a bank card; one with no real birth date is no ID; a 16–19-digit number is a bank card
+    only when it passes the Luhn check."""
     folded = _fold(text)
-    taken: List[Finding] = []
+    taken: list[Finding] = []
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(folded):
             if any(f.start < match.end() and match.start() < f.end for f in taken):
@@ -130,7 +138,7 @@ def find(text: str, today: Optional[dt.date] = None) -> List[Finding]:
     return sorted(taken, key=lambda f: f.start)
 
 
-def mask(text: str, findings: Optional[List[Finding]] = None) -> str:
+def mask(text: str, findings: list[Finding] | None = None) -> str:
     """`text` with every finding (by default: everything `find` finds) replaced by its mask."""
     out, last = [], 0
     for f in findings if findings is not None else find(text):
@@ -151,10 +159,10 @@ def mask_value(value: Any) -> Any:
     return value
 
 
-def id_card_facts(number: str, as_of: dt.date) -> Optional[IdCardFacts]:
-    """Age in 周岁 on `as_of` and sex (17th digit odd: male) of an ID number; None when not an ID or born
-    after `as_of`."""
-    if not is_id_card(number):
+def id_card_facts(number: str, as_of: dt.date) -> IdCardFacts | None:
+    """Age in 周岁 on `as_of` and sex (17th digit odd: male) of an ID number (a wrong check digit is taken
+    for a typo of the last digit); None when it has no real birth date or is born after `as_of`."""
+    if not looks_like_id(number):
         return None
     born = birth_date(number)
     if born is None or born > as_of:

@@ -14,12 +14,13 @@ import os
 import re
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, List, Optional
+from typing import Any
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # before SQLAlchemy: Rasa's models use the 1.x API
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
 from assistant import settings  # noqa: E402
 
@@ -110,12 +111,12 @@ def connect(url: sa.engine.URL) -> sa.engine.Engine:
     return engine
 
 
-def _chunks(items: List[str]) -> Iterable[List[str]]:
+def _chunks(items: list[str]) -> Iterable[list[str]]:
     for i in range(0, len(items), _CHUNK):
         yield items[i:i + _CHUNK]
 
 
-def _purge(engine: sa.engine.Engine, senders: List[str], dry_run: bool) -> Purged:
+def _purge(engine: sa.engine.Engine, senders: list[str], dry_run: bool) -> Purged:
     events = 0
     with engine.begin() as conn:
         for chunk in _chunks(senders):
@@ -128,7 +129,7 @@ def _purge(engine: sa.engine.Engine, senders: List[str], dry_run: bool) -> Purge
 
 
 def purge_older_than(engine: sa.engine.Engine, age: dt.timedelta, dry_run: bool = False,
-                     now: Optional[float] = None) -> Purged:
+                     now: float | None = None) -> Purged:
     """Deletes every conversation whose last event is older than `age`."""
     cutoff = (time.time() if now is None else now) - age.total_seconds()
     last = sa.func.max(EVENTS.c.timestamp)

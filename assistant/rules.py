@@ -122,11 +122,12 @@ class RuleSet:
                 value = p.at(day)
                 validity = policy.validity.get(value.doc_id) if value is not None else None
                 state = validity.state(day) if validity is not None else "in_force"
-                if state == "extension":  # an unverified value keeps saying so beside the validity caveat
+                if value is not None and validity is not None and state == "extension":
+                    # an unverified value keeps saying so beside the validity caveat
                     said = caveat if value.verified else f"{policy.terms['unverified_notice']}；{caveat}"
                     value = dataclasses.replace(value, verified=False, caveat=said,
                                                 valid_until=validity.extended_until)
-                elif state == "expired":
+                elif value is not None and state == "expired":
                     self.expired.setdefault(cid, []).append(value)
                 self._values[(cid, name)] = value
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .profile import enum_label
@@ -79,16 +79,16 @@ def _validity(pol: Policy, v: Value, day: dt.date) -> tuple[str, str]:
     return until, "" if state == "in_force" else words[state]
 
 
-def _route_rows(base: dict, v: Value, labels: dict[str, str], words: dict) -> list[dict]:
+def _route_rows(base: Row, v: Value, labels: dict[str, str], words: dict) -> list[Row]:
     """A talent route as rows: its requirements, each credential with its age cap, each tier."""
     route = v.value
     rows = []
     if route.get("requires"):
-        rows.append(dict(base, condition=words["requires"], value=show(route["requires"], labels)))
+        rows.append(replace(base, condition=words["requires"], value=show(route["requires"], labels)))
     if route.get("degree_mode"):
-        rows.append(dict(base, condition=words["degree_mode"], value=words["degree_modes"][route["degree_mode"]]))
+        rows.append(replace(base, condition=words["degree_mode"], value=words["degree_modes"][route["degree_mode"]]))
     if route.get("lower_degree"):
-        rows.append(dict(base, condition=words["lower_degree"], value=show(route["lower_degree"], labels)))
+        rows.append(replace(base, condition=words["lower_degree"], value=show(route["lower_degree"], labels)))
     for cred in route["credentials"]:
         kind = next(k for k in _ENUM_OF_KIND if k in cred)
         text = words["credential"].format(level=enum_label(_ENUM_OF_KIND[kind], cred[kind]))
@@ -97,7 +97,7 @@ def _route_rows(base: dict, v: Value, labels: dict[str, str], words: dict) -> li
         cap = cred.get("age_cap")
         shown = words["age_cap"].format(cap=cap) if cap is not None else \
             words["see_tiers"] if route.get("tiers") else words["no_cap"]
-        rows.append(dict(base, condition=text, value=shown))
+        rows.append(replace(base, condition=text, value=shown))
     for n, tier in enumerate(route.get("tiers") or []):
         bits = []
         if "shortage" in tier:
@@ -106,9 +106,9 @@ def _route_rows(base: dict, v: Value, labels: dict[str, str], words: dict) -> li
             bits.append(words["age_cap"].format(cap=tier["age_cap"]))
         if tier.get("months") is not None:
             bits.append(words["months"][route["months"]].format(months=tier["months"]))
-        row = dict(base, condition=words["tier"].format(n=words["tier_numbers"][n]), value="，".join(bits))
+        row = replace(base, condition=words["tier"].format(n=words["tier_numbers"][n]), value="，".join(bits))
         if tier.get("verified") is False:
-            row.update(verified=False, article=tier.get("article", base["article"]))
+            row = replace(row, verified=False, article=tier.get("article", base.article))
         rows.append(row)
     return rows
 
@@ -118,15 +118,15 @@ def _value_rows(pol: Policy, cid: str, pname: str, v: Value, day: dt.date | None
     labels, words = _labels(pol), pol.messages["sheet"]
     name = pol.channels[cid].name if cid != "registration" else words["registration"]
     until, state = _validity(pol, v, day) if day is not None else (_validity(pol, v, v.effective_from)[0], "")
-    base = {"channel": cid, "channel_name": name, "parameter": pname,
-            "condition": pol.channels[cid].parameters[pname].description, "value": "", "document": v.document,
-            "article": v.article, "effective_from": v.effective_from.isoformat(), "valid_until": until,
-            "verified": v.verified, "note": state}
+    base = Row(channel=cid, channel_name=name, parameter=pname,
+               condition=pol.channels[cid].parameters[pname].description, value="", document=v.document,
+               article=v.article, effective_from=v.effective_from.isoformat(), valid_until=until,
+               verified=v.verified, note=state)
     if v.value is None:
-        return [Row(**dict(base, value=words["repealed"]))]
+        return [replace(base, value=words["repealed"])]
     if pname.startswith("route_"):
-        return [Row(**dict(base, value=v.value["name"]))] + [Row(**r) for r in _route_rows(base, v, labels, words)]
-    return [Row(**dict(base, value=show(v.value, labels)))]
+        return [replace(base, value=v.value["name"]), *_route_rows(base, v, labels, words)]
+    return [replace(base, value=show(v.value, labels))]
 
 
 def _parameters(pol: Policy) -> Iterable[tuple[str, str]]:
@@ -221,6 +221,7 @@ def format_changes(diff: list[tuple[str, Row | None, Row | None]], a: dt.date, b
     lines = [words["changes_heading"].format(a=a.isoformat(), b=b.isoformat(), n=len(diff))]
     for kind, old, new in diff:
         row = new or old
+        assert row is not None, "a change has a row before or after it"
         lines.append(f"  {words['change'][kind]} 【{row.channel_name}】{row.condition}")
         if old is not None:
             lines.append(f"      {words['before']}：{old.value}（{old.document}{old.article}，{_verified(old, words)}）")

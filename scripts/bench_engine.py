@@ -11,6 +11,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -23,7 +24,7 @@ AREAS = ["姑苏区", "虎丘区", "吴中区", "相城区", "吴江区", "工�
 
 
 def random_profile(rng: random.Random, known_share: float) -> dict:
-    profile = {"as_of": f"{rng.choice([2021, 2022, 2023, 2024, 2025, 2026])}-{rng.randint(1, 12):02d}-15"}
+    profile: dict[str, Any] = {"as_of": f"{rng.choice([2021, 2022, 2023, 2024, 2025, 2026])}-{rng.randint(1, 12):02d}-15"}
     for name in FIELDS[1:]:
         if rng.random() > known_share:
             continue

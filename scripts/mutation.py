@@ -57,8 +57,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # The engine (one module per channel since the split), the Chinese parsers and the conversation.
 DEFAULT_FILES = ["assistant/engine/*.py", "assistant/parsing.py", "assistant/dialogue.py", "assistant/conversation.py"]
 # The tests that need no trained model and no server (test_e2e, test_web, test_wechat do).
-DEFAULT_TESTS = ["tests/test_cases.py", "tests/test_cli.py", "tests/test_parsing.py", "tests/test_facts.py",
-                 "tests/test_policy_data.py", "tests/test_actions.py", "tests/test_turn.py", "tests/test_faq.py"]
+DEFAULT_TESTS = ["tests/test_cases.py", "tests/test_cli.py", "tests/test_parsing.py", "tests/test_engine_logic.py",
+                 "tests/test_facts.py", "tests/test_policy_data.py", "tests/test_actions.py", "tests/test_turn.py",
+                 "tests/test_faq.py", "tests/test_dialogue.py"]
 PYTEST_ARGS = ["-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
 # Not copied into the scratch repositories: history, environments, build and run products.
 COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "models", "results", "node_modules", "__pycache__",

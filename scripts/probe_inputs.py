@@ -14,8 +14,8 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, Optional
 
 import requests
 
@@ -34,11 +34,14 @@ def _json(obj: object) -> bytes:
 def _chunks() -> Iterator[bytes]:
     yield b'{"sender": "probe", "message": "'
     for _ in range(100):
-        yield "落".encode("utf-8") * 1000
+        yield "落".encode() * 1000
     yield b'"}'
 
 
-PROBES: list[tuple[str, Callable[[], object]]] = [
+# A request body: bytes, or chunks sent without a Content-Length.
+Body = bytes | Iterator[bytes]
+
+PROBES: list[tuple[str, Callable[[], Body]]] = [
     ("empty body", lambda: b""),
     ("JSON array", lambda: b"[]"),
     ("JSON string", lambda: _json("你好")),
@@ -71,7 +74,7 @@ PROBES: list[tuple[str, Callable[[], object]]] = [
 ]
 
 
-def post(url: str, body: object) -> tuple[int, float, str]:
+def post(url: str, body: Body | Callable[[], Body]) -> tuple[int, float, str]:
     start = time.perf_counter()
     try:
         r = requests.post(f"{url}/webhooks/rest/webhook", data=body() if callable(body) else body,
@@ -92,7 +95,7 @@ def _summary(text: str) -> str:
     return " / ".join((m.get("text") or "")[:24] for m in data[:2]) if isinstance(data, list) else ""
 
 
-def find_pid(url: str) -> Optional[int]:
+def find_pid(url: str) -> int | None:
     """The Rasa server listening on `url`'s port, from /proc (the command line of `rasa run … -p PORT`)."""
     port = url.rsplit(":", 1)[-1].strip("/")
     for proc in Path("/proc").iterdir():
@@ -109,13 +112,13 @@ def find_pid(url: str) -> Optional[int]:
     return None
 
 
-def probe(url: str, pid: Optional[int]) -> str:
+def probe(url: str, pid: int | None) -> str:
     requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "probe-warm", "message": "你好"}, timeout=120)
     before = rss_mb(pid) if pid else None
     lines = [f"{'input':<46} {'HTTP':>4} {'time':>8}  answer", "-" * 100]
     slowest = (0.0, "")
-    for name, body in PROBES:
-        status, seconds, text = post(url, body)
+    for name, make_body in PROBES:
+        status, seconds, text = post(url, make_body)
         slowest = max(slowest, (seconds, name))
         lines.append(f"{name:<46} {status:>4} {seconds * 1000:>6.0f}ms  {_summary(text)}")
     bad = [b"", b"[]", _json({"sender": "张三", "message": "x"}), b"{" * 4000,
@@ -134,7 +137,7 @@ def probe(url: str, pid: Optional[int]) -> str:
               f"then 200 bad requests in a row (4 of 100,000 characters, 16 of 2 MB, the rest malformed or 1,001 "
               f"characters): statuses {dict(sorted(statuses.items()))}, {wall:.1f}s in all",
               f"slowest reply: {slowest[0] * 1000:.0f} ms ({slowest[1]})"]
-    if pid:
+    if before is not None and after is not None:
         lines.append(f"Rasa server memory (VmRSS, pid {pid}): before {before:.0f} MB, after {after:.0f} MB "
                      f"({(after - before) / before * 100:+.1f} %)")
     else:

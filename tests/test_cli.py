@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fixtures import load
+
 ROOT = Path(__file__).resolve().parents[1]
 P01 = {"as_of": "2025-06-01", "target_area": "园区", "age": 27, "education": "bachelor", "full_time_degree": True,
        "employed_in_suzhou": True, "retired": False, "social_insurance_active": True, "social_insurance_months": 24,
@@ -35,6 +37,20 @@ def test_assess_from_stdin_prints_the_contract_json():
                                                       "suzhou_graduate", "residence_permit"]
     assert result["recommended"] == ["talent"] and result["points"]["known"] == 266
     assert "12345" in result["disclaimer"]
+
+
+@pytest.mark.parametrize("case", load("profiles.json"), ids=lambda c: c["name"])
+def test_every_public_profile_gets_its_expected_statuses_from_the_command_line(case):
+    done = run("assess", "-", stdin=json.dumps(case["profile"], ensure_ascii=False))
+    assert done.returncode == 0, done.err
+    result = json.loads(done.out)
+    expected = case["expected"]
+    assert {c["id"]: c["status"] for c in result["channels"]} == {**{c["id"]: c["status"] for c in
+                                                                    result["channels"]}, **expected["statuses"]}
+    if "recommended" in expected:
+        assert result["recommended"] == expected["recommended"]
+    for key, value in (expected.get("points") or {}).items():
+        assert result["points"][key] == value, key
 
 
 def test_assess_from_a_file_and_as_of_override(tmp_path):

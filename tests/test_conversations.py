@@ -15,6 +15,8 @@ import yaml
 from assistant import conversation_tests as ct
 from tests.support.servers import ROOT, servers
 
+pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
+
 CONVERSATIONS = ROOT / "tests" / "conversations"
 FAQ_STORIES = ROOT / "tests" / "stories" / "faq.yml"
 JUNIT = ROOT / "results" / "conversations.xml"

@@ -22,7 +22,7 @@ import requests
 
 from assistant.privacy import id_check_digit
 from assistant.rules import policy
-from tests.support.servers import MODEL, ROOT, ActionServer, payloads, rasa_server, rss_mb, texts
+from tests.support.servers import ROOT, ActionServer, payloads, rasa_server, rss_mb, texts
 
 pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
 
@@ -132,7 +132,7 @@ def test_a_huge_chunked_body_without_length_is_refused_too(env):
     def chunks():
         yield b'{"sender": "chunked", "message": "'
         for _ in range(100):
-            yield "落".encode("utf-8") * 1000
+            yield "落".encode() * 1000
         yield b'"}'
 
     r = requests.post(env.webhook, data=chunks(), headers={"Content-Type": "application/json"}, timeout=30)
@@ -206,7 +206,8 @@ def test_id_and_mobile_are_masked_and_the_id_gives_age_and_sex_once(env):
     env.say(sender, "按2025-06-01的规则评估")
     replies = env.say(sender, f"我身份证号{ID_1990}，手机13912345678")
     said = texts(replies)
-    assert "已根据您提供的身份证号读取年龄（35周岁）和性别（男），号码本身不会保存。" in said
+    assert "已根据您提供的身份证号读取：年龄（周岁）：35岁；性别：男。号码本身不会保存" in said
+    assert "我记下了" not in said  # said once
     slots = env.slots(sender)
     assert slots["age"] == 35 and slots["sex"] == "male"
     user = [e for e in env.rows(sender) if e["event"] == "user"][-1]
@@ -242,14 +243,15 @@ def test_every_kind_is_masked_before_it_is_stored(env, message, raw, masked):
     _nowhere(env, *raw)
 
 
-def test_an_id_number_failing_the_check_digit_is_left_alone(env):
+def test_the_issues_example_with_a_mistyped_check_digit_is_masked_and_read(env):
     sender = "wrong-check"
     env.say(sender, "按2025-06-01的规则评估")
-    replies = env.say(sender, f"我身份证号{ID_WRONG}")
-    assert "身份证号读取" not in texts(replies)
+    replies = env.say(sender, f"我身份证号{ID_WRONG}，手机13912345678")
+    assert "已根据您提供的身份证号读取：年龄（周岁）：35岁；性别：男。" in texts(replies)
     user = [e for e in env.rows(sender) if e["event"] == "user"][-1]
-    assert user["text"] == f"我身份证号{ID_WRONG}"
-    assert env.slots(sender)["age"] is None
+    assert user["text"] == "我身份证号3205**********1234，手机139****5678"
+    assert env.slots(sender)["age"] == 35
+    _nowhere(env, ID_WRONG, "13912345678", "19900101")
 
 
 def test_a_client_cannot_pretend_to_have_given_an_id_number(env):

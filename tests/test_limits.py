@@ -1,8 +1,15 @@
 """Input limits (assistant.limits): cleaning, message length, sender ids, body size."""
 import pytest
 
-from assistant.limits import (MAX_BODY_BYTES, MAX_MESSAGE_CHARS, body_too_large, clean_text, clean_value,
-                              too_long, valid_sender)
+from assistant.limits import (
+    MAX_BODY_BYTES,
+    MAX_MESSAGE_CHARS,
+    body_too_large,
+    clean_text,
+    clean_value,
+    too_long,
+    valid_sender,
+)
 
 CLEAN = [
     ("我今年28岁", "我今年28岁"),

@@ -2,6 +2,7 @@
 import pytest
 
 from assistant.parsing import (
+    _MAX_YEARS,
     normalize,
     parse_age,
     parse_age_range,
@@ -238,3 +239,29 @@ def test_odd_input_never_raises(value):
 def test_a_long_message_keeps_its_first_facts():
     text = "我今年28，社保交了两年多了，" + "随便说说😀 " * 5000 + "一" * 3000
     assert parse_age(text) == 28 and parse_months(text) == 24
+
+
+# The limits of durations, read from the module's own constant: where a number stops being a duration and
+# becomes a calendar year, and where "N月" stops being a month of the year.
+MOST_MONTHS = _MAX_YEARS * 12
+
+
+@pytest.mark.parametrize("text, expected", [
+    (f"{_MAX_YEARS}年", MOST_MONTHS),             # the longest duration still read in years
+    (f"{_MAX_YEARS + 1}年", None),                # beyond it, a "年" number is a calendar year
+    (f"{_MAX_YEARS} years", MOST_MONTHS),
+    (f"{_MAX_YEARS + 1} years", None),
+    (f"{MOST_MONTHS}个月", MOST_MONTHS),          # the same limit counted in months
+    (f"{MOST_MONTHS + 1}个月", None),
+])
+def test_durations_stop_at_the_longest_plausible_one(text, expected):
+    assert parse_months(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("社保交了12月", None),   # without 个, 1–12 names a month of the year (December), not a duration
+    ("社保交了12个月", 12),   # with 个 it is a duration
+    ("社保交了13月", 13),     # no month is called 13: a duration even without 个
+])
+def test_a_month_number_without_ge_is_a_month_of_the_year_up_to_twelve(text, expected):
+    assert parse_months(text) == expected

@@ -4,8 +4,20 @@ import datetime as dt
 
 import pytest
 
-from assistant.privacy import (BANK_CARD, EMAIL, ID_CARD, MOBILE, find, hide_masks, id_card_facts,
-                               id_check_digit, is_id_card, luhn_ok, mask, mask_value)
+from assistant.privacy import (
+    BANK_CARD,
+    EMAIL,
+    ID_CARD,
+    MOBILE,
+    find,
+    hide_masks,
+    id_card_facts,
+    id_check_digit,
+    is_id_card,
+    luhn_ok,
+    mask,
+    mask_value,
+)
 
 # Valid check digits (computed by GB 11643 here, not copied): one ends in X.
 ID_MALE_1990 = "320583199001011232"      # 17th digit 3: male; born 1990-01-01
@@ -47,7 +59,7 @@ MASKS = [
      "我身份证号3205**********1232，手机139****5678", [ID_CARD, MOBILE]),
     (f"身份证{ID_X.lower()}", "身份证1101**********002X", [ID_CARD]),     # the mask writes X
     (f"身份证{ID_X}。", "身份证1101**********002X。", [ID_CARD]),
-    (f"身份证号{ID_WRONG_CHECK}", f"身份证号{ID_WRONG_CHECK}", []),                 # check digit wrong: left alone
+    (f"身份证号{ID_WRONG_CHECK}", "身份证号3205**********1234", [ID_CARD]),         # check digit mistyped: masked
     ("电话139 1234 5678或者139-1234-5678", "电话139****5678或者139****5678", [MOBILE, MOBILE]),
     ("编号213912345678", "编号213912345678", []),                                   # inside a longer run
     ("13912345678901", "13912345678901", []),
@@ -95,8 +107,10 @@ def test_age_in_zhousui_and_sex_from_an_id_number(number, as_of, age, sex):
     assert (facts.age, facts.sex) == (age, sex)
 
 
-def test_no_facts_from_a_wrong_number_or_before_birth():
-    assert id_card_facts(ID_WRONG_CHECK, dt.date(2025, 6, 1)) is None
+def test_a_mistyped_check_digit_still_gives_age_and_sex_but_no_birth_date_gives_nothing():
+    facts = id_card_facts(ID_WRONG_CHECK, dt.date(2025, 6, 1))
+    assert facts is not None and (facts.age, facts.sex) == (35, "male")
+    assert id_card_facts("320583199013011235", dt.date(2025, 6, 1)) is None   # month 13
     assert id_card_facts(ID_LEAP, dt.date(1999, 6, 1)) is None
 
 

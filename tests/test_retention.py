@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker

@@ -107,8 +107,9 @@ def test_the_pending_question_decides_first(kind, reply, intent, ranking, branch
         assert result.state.values == state.values  # a question changes no fact
     if branch in ("question", "why_ask"):
         assert asked(result) == state.asked  # and the interview resumes where it was
-    if branch == "did_you_mean":
-        assert asked(result) is None and result.state.asked == state.asked  # waits for the choice
+    if branch == "did_you_mean":  # the buttons, then the pending question again: a reply may answer either
+        assert responses(result)[0] == "utter_did_you_mean" and asked(result) == state.asked
+        assert result.state.asks[state.asked] == state.asks.get(state.asked, 0) + 1
     if branch == "skip":
         assert state.asked in result.state.skipped and asked(result) != state.asked
     if reply.isascii() and not reply.isdigit():
@@ -141,6 +142,17 @@ def test_questions_in_the_middle_never_make_a_fourth_ask():
     assert max(state.asks.values()) <= MAX_ASKS and "education" in state.skipped
 
 
+def test_more_months_when_only_the_months_at_this_employer_are_known():
+    state = State(values={"target_area": "吴中区", "age": 40, "education": "associate", "retired": False,
+                          "employed_in_suzhou": True, "social_insurance_active": True,
+                          "social_insurance_consecutive_months": 3}, as_of=AS_OF, asked="married",
+                  asks={"married": 1})
+    result = turn(state, msg("那如果我再交三个月社保呢？", "what_if"))
+    payload = next(s.payload for s in result.say if s.payload and s.payload["type"] == "assessment")
+    assert payload["hypothetical"] is True and asked(result) == "married"
+    assert result.state.values == state.values
+
+
 def test_a_what_if_never_stores_its_facts():
     state = State(values={**BASE, "retired": False, "employed_in_suzhou": True}, as_of=AS_OF, answered=True)
     result = turn(state, msg("那如果我再交半年社保呢？", "what_if"))
@@ -154,6 +166,23 @@ def test_a_settling_question_takes_the_area_and_starts_the_interview():
         result = turn(State(as_of=AS_OF), msg(text, "faq", faq=[("county_open", 0.7)]))
         assert result.branch == "settle" and result.state.values["target_area"] == area
         assert responses(result)[0] == "utter_overview" and asked(result) is not None
+
+
+def test_a_documents_question_without_a_person_is_answered_not_an_interview():
+    result = turn(State(as_of=AS_OF), msg("落户要带什么材料", "faq", faq=[("documents", 0.8), ("where_apply", 0.1)]))
+    assert responses(result)[0] == "utter_faq/documents" and result.state.asked is None
+
+
+def test_a_settling_message_with_other_facts_says_them_back():
+    result = turn(State(as_of=AS_OF), msg("hi 我是master degree，今年30，想settle在工业园区", "want_settle"))
+    assert result.branch == "settle" and responses(result)[:2] == ["utter_overview", "utter_understood"]
+    assert result.state.values == {"target_area": "苏州工业园区", "education": "master", "age": 30}
+
+
+def test_moving_a_hukou_back_home_is_a_question_not_the_start_of_an_interview():
+    result = turn(State(as_of=AS_OF), msg("我是农村户口的大学生，户口迁到学校后毕业了还能迁回老家吗", "faq",
+                                         faq=[("rural_students", 0.75), ("hukou_transfer", 0.1)]))
+    assert responses(result)[0] == "utter_faq/rural_students" and result.branch != "settle"
 
 
 def test_a_policy_question_naming_a_channel_is_answered_with_an_offer():
@@ -173,6 +202,21 @@ def test_an_unsure_faq_asks_which_topic_and_a_choice_answers_it():
     assert responses(chosen)[0] == "utter_faq/residence_permit"
     none = turn(result.state, msg(buttons[-1]["payload"]))
     assert responses(none) == ["utter_faq_none"]
+
+
+def test_a_typed_choice_of_did_you_mean_is_a_choice_not_an_answer_to_the_pending_question():
+    state = PENDING["bool"]
+    asked_back = turn(state, msg("这个要多久能办好？", "faq", faq=[("permit_time", 0.4),
+                                                               ("hukou_transfer", 0.35)]))
+    assert asked_back.branch == "did_you_mean" and asked(asked_back) == "retired"
+    none = turn(asked_back.state, msg("都不是", "deny"))
+    assert responses(none)[0] == "utter_faq_none" and "retired" not in none.state.values
+    assert asked(none) == "retired"
+    title = asked_back.say[0].buttons[1]["title"]
+    chosen = turn(asked_back.state, msg(title, "faq"))
+    assert responses(chosen)[0] == "utter_faq/hukou_transfer"
+    answered = turn(asked_back.state, msg("没退休", "deny"))  # or simply the answer to the question
+    assert answered.state.values["retired"] is False
 
 
 def test_an_area_named_in_passing_does_not_move_the_target():
@@ -196,6 +240,13 @@ def test_the_id_card_facts_of_the_channel_are_taken_with_a_line():
     result = turn(state, msg("我身份证号3205**********1234", "inform", id_card={"age": 36, "sex": "male"}))
     assert result.state.values["age"] == 36 and result.state.values["sex"] == "male"
     assert "utter_id_card_used" in responses(result) and asked(result) != "age"
+    assert "utter_understood" not in responses(result)  # said once, not twice
+
+
+def test_a_policy_question_that_names_a_degree_is_answered_not_taken_as_the_residents_facts():
+    result = turn(State(as_of=AS_OF), msg("本科学历多大年纪以内可以直接落户", "faq",
+                                         faq=[("talent_age", 0.85), ("talent_conditions", 0.1)]))
+    assert responses(result)[0] == "utter_faq/talent_age" and result.state.values == {}
 
 
 def test_an_age_range_asks_for_the_exact_age():

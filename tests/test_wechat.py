@@ -528,7 +528,7 @@ def test_personal_data_is_masked_and_the_id_number_gives_age_and_sex(srv, wx):
     openid = new_openid()
     wx.say(openid, "按2025-06-01的规则评估")
     reply = wx.say(openid, f"身份证{ID_1990}，电话13912345678")
-    assert "已根据您提供的身份证号读取年龄（35周岁）和性别（男）" in reply
+    assert "已根据您提供的身份证号读取：年龄（周岁）：35岁；性别：男。" in reply
     assert user_texts(srv, openid)[-1] == "身份证3205**********1232，电话139****5678"
     stored = json.dumps(srv.tracker(openid), ensure_ascii=False)
     assert ID_1990 not in stored and "13912345678" not in stored

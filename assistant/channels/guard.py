@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Set
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 ACTION_CALL_TIMEOUT = 10.0   # seconds Rasa waits for the action server (its default: 300); actions take ms
 
 _TEXTS = policy().messages["input"]
-_background: Set["asyncio.Task[Any]"] = set()
+_background: set[asyncio.Task[Any]] = set()
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
@@ -70,7 +71,7 @@ async def _as_of(store: Any, sender_id: str) -> dt.date:
         return dt.date.today()
 
 
-async def _id_card(findings: list, store: Any, sender_id: str) -> Optional[Dict[str, Any]]:
+async def _id_card(findings: list, store: Any, sender_id: str) -> dict[str, Any] | None:
     """Age and sex from the ID number of a message; none when it has two different ones (whose age?)."""
     numbers = {f.value for f in findings if f.kind == privacy.ID_CARD}
     if len(numbers) != 1:
@@ -83,15 +84,15 @@ async def _say(message: UserMessage, text: str) -> None:
     await message.output_channel.send_text_message(message.sender_id, text)
 
 
-def _said(message: UserMessage) -> Optional[int]:
+def _said(message: UserMessage) -> int | None:
     """How many messages the output channel has collected (None: it does not collect them)."""
     collected = getattr(message.output_channel, "messages", None)
     return len(collected) if isinstance(collected, list) else None
 
 
-def _keep(task: "asyncio.Task[Any]") -> None:
+def _keep(task: asyncio.Task[Any]) -> None:
     """A handling that ran out of time goes on; keep a reference and log how it ends."""
-    def finished(done: "asyncio.Task[Any]") -> None:
+    def finished(done: asyncio.Task[Any]) -> None:
         _background.discard(done)
         if not done.cancelled() and done.exception() is not None:
             logger.warning("guard: a late handling failed: %r", done.exception())
@@ -122,7 +123,7 @@ async def _within_budget(on_new_message: Handler, message: UserMessage, budget: 
         await _say(message, _TEXTS["fault"])
 
 
-async def prepare(message: UserMessage, store: Any) -> Optional[UserMessage]:
+async def prepare(message: UserMessage, store: Any) -> UserMessage | None:
     """The message as Rasa may see it: cleaned, masked, with the ID card's facts in its metadata; None when
     it was answered here already (empty or too long)."""
     text = limits.clean_text(message.text or "")

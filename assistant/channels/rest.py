@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
-
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from assistant import limits
 from assistant.channels.guard import guarded, limit_action_calls
@@ -42,15 +42,18 @@ def _error(status: int, text: str) -> HTTPResponse:
                          dumps=functools.partial(json.dumps, ensure_ascii=False))
 
 
-async def read_body(request: Request, limit: int = limits.MAX_BODY_BYTES) -> Optional[bytes]:
+async def read_body(request: Request, limit: int = limits.MAX_BODY_BYTES) -> bytes | None:
     """The body of a streamed request, or None as soon as it is known to be over `limit` bytes.
 
     Sanic then discards the rest without keeping it, so a huge body costs no memory."""
     if limits.body_too_large(request.headers.get("content-length"), limit):
         return None
-    chunks, size = [], 0
+    stream = request.stream
+    assert stream is not None, "read_body serves routes declared with stream=True"
+    chunks: list[bytes] = []
+    size = 0
     while True:
-        chunk = await request.stream.read()
+        chunk = await stream.read()
         if chunk is None:
             return b"".join(chunks)
         size += len(chunk)
@@ -59,23 +62,23 @@ async def read_body(request: Request, limit: int = limits.MAX_BODY_BYTES) -> Opt
         chunks.append(chunk)
 
 
-def parse_request(body: bytes) -> tuple[Optional[Dict[Text, Any]], Optional[str]]:
-    """The JSON object of a request body, or None and the Chinese reason it is not acceptable."""
+def parse_request(body: bytes) -> dict[str, Any] | str:
+    """The JSON object of a request body, or the Chinese reason it is not acceptable."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):  # bad JSON, bad UTF-8, absurd nesting
-        return None, _TEXTS["not_json"]
+        return _TEXTS["not_json"]
     if not isinstance(data, dict):
-        return None, _TEXTS["not_json"]
+        return _TEXTS["not_json"]
     if not isinstance(data.get("message"), str):
-        return None, _TEXTS["bad_message"]
+        return _TEXTS["bad_message"]
     if not limits.valid_sender(data.get("sender")):
-        return None, _TEXTS["bad_sender"]
+        return _TEXTS["bad_sender"]
     if data.get("metadata") is not None and not isinstance(data["metadata"], dict):
-        return None, _TEXTS["bad_metadata"]
+        return _TEXTS["bad_metadata"]
     if data.get("message_id") is not None and not limits.valid_sender(data["message_id"]):
-        return None, _TEXTS["bad_message_id"]
-    return data, None
+        return _TEXTS["bad_message_id"]
+    return data
 
 
 async def stored_replies(app: Any, sender_id: str, message_id: str) -> list[dict[str, Any]] | None:
@@ -92,11 +95,11 @@ class SafeRestInput(RestInput):
     """The REST channel (name "rest") with the limits of assistant/limits.py; see the module's docstring."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SafeRestInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> SafeRestInput:
         timeout = (credentials or {}).get("turn_timeout")
         return cls(DEFAULT_TURN_TIMEOUT if timeout in (None, "") else float(timeout))
 
@@ -116,9 +119,9 @@ class SafeRestInput(RestInput):
             body = await read_body(request)
             if body is None:
                 return _error(413, _TEXTS["too_large"].format(limit=limits.MAX_BODY_BYTES))
-            data, problem = parse_request(body)
-            if data is None:
-                return _error(400, problem)
+            data = parse_request(body)
+            if isinstance(data, str):
+                return _error(400, data)
             message_id = data.get("message_id")
             if message_id:
                 # a retry of a message whose turn is stored already (nginx passes a request on to another

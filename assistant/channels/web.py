@@ -21,24 +21,31 @@ import html
 import json
 import os
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any
 
 import yaml
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.core.trackers import EventVerbosity
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-
-from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.shared.core.trackers import EventVerbosity
 
 from assistant import dialogue, sheet
 from assistant.conversation_tests import as_test_case
 from assistant.engine import assess
 from assistant.explain import changes, explain, next_steps, recommendation, still_missing
-from assistant.profile import (FIELD_SPECS, PROFILE_FIELDS, ProfileError, enum_label, enum_values, field_label,
-                               parse_profile)
+from assistant.profile import (
+    FIELD_SPECS,
+    PROFILE_FIELDS,
+    ProfileError,
+    enum_label,
+    enum_values,
+    field_label,
+    parse_profile,
+)
 from assistant.rules import policy
 
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -66,7 +73,7 @@ def texts() -> dict:
     return yaml.safe_load((WEB / "texts.yml").read_text(encoding="utf-8"))
 
 
-def _json(body: Any, status: int = 200, headers: Optional[dict] = None) -> HTTPResponse:
+def _json(body: Any, status: int = 200, headers: dict | None = None) -> HTTPResponse:
     return response.json(body, status=status, headers={**SECURITY_HEADERS, **(headers or {})},
                          dumps=functools.partial(json.dumps, ensure_ascii=False, default=str))
 
@@ -87,7 +94,7 @@ def _asset(name: str) -> HTTPResponse:
     return _file(name)
 
 
-def _with_slash(request: Request) -> Optional[HTTPResponse]:
+def _with_slash(request: Request) -> HTTPResponse | None:
     """/webhooks/web -> /webhooks/web/, so that the pages' relative asset paths resolve."""
     if request.path.endswith("/"):
         return None
@@ -166,12 +173,12 @@ def script(result: dict) -> str:
 _WRITTEN_FLAG = re.compile(r"【[^】]*尚待官方核实】")
 
 
-def citations(result: dict) -> List[dict]:
+def citations(result: dict) -> list[dict]:
     """Every clause the assessment relies on, once, with the channels that cite it: the recommended
     channels first. `verified` is false when any use of the clause is not officially verified."""
     order = {"eligible": 0, "undetermined": 1, "not_eligible": 2, "not_applicable": 3}
     channels = sorted(result["channels"], key=lambda c: (c["id"] not in result["recommended"], order[c["status"]]))
-    found: Dict[tuple, dict] = {}
+    found: dict[tuple, dict] = {}
 
     def add(source: dict, verified: bool, channel: str) -> None:
         key = (source["document"], source["article"], source["effective_from"])
@@ -254,7 +261,7 @@ class WebChatInput(InputChannel):
     """The residents' chat page at /webhooks/web/; it posts to the REST channel on the same origin."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "web"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -279,11 +286,11 @@ class ConsoleInput(InputChannel):
     """The hotline staff console at /webhooks/console/, behind the token in $CONSOLE_TOKEN."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "console"
 
     @staticmethod
-    def _refusal(request: Request) -> Optional[tuple[int, str]]:
+    def _refusal(request: Request) -> tuple[int, str] | None:
         """None when the request carries the right token; else the status and the Chinese reason."""
         errors = texts()["errors"]
         expected = os.environ.get(TOKEN_ENV, "").strip()
@@ -302,7 +309,7 @@ class ConsoleInput(InputChannel):
             return 401, errors["token_wrong"]
         return None
 
-    def _guard(self, request: Request) -> Optional[HTTPResponse]:
+    def _guard(self, request: Request) -> HTTPResponse | None:
         refusal = self._refusal(request)
         return _error(*refusal) if refusal else None
 
@@ -312,7 +319,7 @@ class ConsoleInput(InputChannel):
         body = (WEB / "console-locked.html").read_text(encoding="utf-8")
         for key, value in {"title": words["title"], "prompt": words["prompt"], "submit": words["submit"],
                            "message": message}.items():
-            body = body.replace("{{%s}}" % key, html.escape(value))
+            body = body.replace("{{" + key + "}}", html.escape(value))
         headers = dict(SECURITY_HEADERS)
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="console"'

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..profile import Profile
 from ..rules import Policy, RuleSet
 from .logic import all_of, any_of, fact, is_, status_of
-from .results import ChannelResult, criterion, expired, not_encoded, note
+from .results import ChannelResult, criterion, note, without_rules
 
 ROUTES = ("spouse", "child", "parent", "elderly_80")
 
@@ -12,11 +12,9 @@ ROUTES = ("spouse", "child", "parent", "elderly_80")
 def family(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
     texts = pol.channels["family"].texts
     scheme = rs.get("family", "scheme")
-    if scheme.value == "not_encoded":
-        return not_encoded("family", scheme, texts["not_encoded"])
-    stale = expired("family", pol, rs)
-    if stale:
-        return stale
+    closed = without_rules("family", pol, rs, scheme)
+    if closed:
+        return closed
     rules = {r: rs.get("family", r) for r in ROUTES}
     child, parent, old = rules["child"].value, rules["parent"].value, rules["elderly_80"].value
     truths = {

@@ -41,19 +41,21 @@ def unknown(*fields: str) -> Truth:
 
 def all_of(*parts: Truth) -> Truth:
     """False if any part is false; else unknown if any is unknown; else true."""
-    needs = path = None
+    needs: frozenset[str] | None = None
+    path: frozenset[str] | None = None  # set together with needs
     for part in parts:
         if part.value is False:
             return FALSE
         if part.value is None:
             needs = part.needs if needs is None else needs | part.needs
             path = part.path if path is None else path | part.path
-    return TRUE if needs is None else Truth(None, needs, path)
+    return TRUE if needs is None or path is None else Truth(None, needs, path)
 
 
 def any_of(*parts: Truth) -> Truth:
     """True if any part is true; else unknown if any is unknown (the shortest path wins); else false."""
-    needs = path = None
+    needs: frozenset[str] | None = None
+    path: frozenset[str] | None = None  # set together with needs
     for part in parts:
         if part.value is True:
             return TRUE
@@ -61,7 +63,7 @@ def any_of(*parts: Truth) -> Truth:
             needs = part.needs if needs is None else needs | part.needs
             if path is None or len(part.path) < len(path):
                 path = part.path
-    return FALSE if needs is None else Truth(None, needs, path)
+    return FALSE if needs is None or path is None else Truth(None, needs, path)
 
 
 def fact(p: Profile, name: str, test: Callable[[Any], bool]) -> Truth:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..rules import Policy, RuleSet, Value
+from ..rules import Policy, PolicyError, RuleSet, Value
 from .logic import NO_NEEDS, UNKNOWN, Truth, result_of
 
 
@@ -54,6 +54,14 @@ def note(nid: str, text: str, source: Value, verified: bool | None = None) -> di
     return out
 
 
+def _last_day(pol: Policy, doc_id: str) -> str:
+    """The last day a document applied; a document can only have expired when it has one."""
+    last = pol.validity[doc_id].last
+    if last is None:
+        raise PolicyError(f"{doc_id}: expired without a validity date")
+    return last.isoformat()
+
+
 def expired(cid: str, pol: Policy, rs: RuleSet) -> ChannelResult | None:
     """After the last validity of a document the channel rests on: undetermined, and the answer says the
     rule data needs an update (a rule never applies silently past its validity, docs/rules.md §2c)."""
@@ -62,7 +70,7 @@ def expired(cid: str, pol: Policy, rs: RuleSet) -> ChannelResult | None:
         return None
     template = pol.terms["validity"]["expired"]
     crits = [criterion("rules_expired", template.format(document=v.document,
-                                                        until=pol.validity[v.doc_id].last.isoformat()),
+                                                        until=_last_day(pol, v.doc_id)),
                        UNKNOWN, v, verified=False)
              for v in {v.doc_id: v for v in values}.values()]
     return ChannelResult(cid, "undetermined", criteria=crits, path=None)
@@ -72,3 +80,11 @@ def not_encoded(cid: str, scheme: Value, text: str) -> ChannelResult:
     """A period whose rules are not in the rule data: undetermined, and no answer can change that."""
     return ChannelResult(cid, "undetermined", criteria=[criterion("rules_not_encoded", text, Truth(None), scheme)],
                          path=None)
+
+
+def without_rules(cid: str, pol: Policy, rs: RuleSet, scheme: Value) -> ChannelResult | None:
+    """The result of a channel whose rules are not encoded on the day or whose document has expired; None
+    while its rules apply."""
+    if scheme.value == "not_encoded":
+        return not_encoded(cid, scheme, pol.channels[cid].texts["not_encoded"])
+    return expired(cid, pol, rs)

@@ -144,7 +144,7 @@ class Months:
         return None if self.consecutive is None else self.consecutive + self.counted_yrd
 
 
-def months_against(p: Profile, need: int, mode: str, yrd_cap: int, yrd_verified: bool) -> Months:
+def months_against(p: Profile, need: int, mode: str | None, yrd_cap: int, yrd_verified: bool) -> Months:
     """Whether the months reach `need`. From 2024 the 沪苏浙皖 months of the last 12 months count, but only
     when in the month of application the person works and pays social insurance in Suzhou."""
     cons, yrd = p.social_insurance_consecutive_months, p.social_insurance_months_yrd_12m
@@ -174,8 +174,9 @@ def credential_truth(p: Profile, c: Credential) -> Truth:
     if c.strict_degree:
         ways = [is_(p, "full_time_degree"), is_(p, "overseas_degree_certified")]
         ranks = RANKS["education"]
-        if c.lower_degree is not None and ranks[c.level] <= ranks[c.lower_degree] and p.full_time_degree is False:
-            ways.append(all_of(fact(p, "education", lambda e: ranks[e] > ranks[c.lower_degree]),
+        lower = c.lower_degree
+        if lower is not None and ranks[c.level] <= ranks[lower] and p.full_time_degree is False:
+            ways.append(all_of(fact(p, "education", lambda e: ranks[e] > ranks[lower]),
                                is_(p, "full_time_lower_degree")))
         truth = all_of(truth, any_of(*ways))
     if c.shortage is not None:
@@ -229,25 +230,26 @@ def _evaluate_route(p: Profile, pol: Policy, rs: RuleSet, route: Route, retired:
     routes_truth = any_of(*(all_of(c.credential, c.conditions) for c in combos)) if combos else FALSE
     truth = all_of(retired, *(t for _, t in requires), routes_truth)
 
-    extra = {"route": route.rid, "route_name": route.name}
     ids = {part: f"talent_{route.rid}_{part}" for part in [*route.requires, "credential", "conditions"]}
-    criteria = [criterion(ids[f], texts["requires"][f], t, route.spec, **extra) for f, t in requires]
+    criteria = [criterion(ids[f], texts["requires"][f], t, route.spec, route=route.rid, route_name=route.name)
+                for f, t in requires]
     cred_truth = any_of(*cred_truths)
-    criteria.append(criterion(ids["credential"], route.credential_text, cred_truth, route.spec, have, **extra))
+    criteria.append(criterion(ids["credential"], route.credential_text, cred_truth, route.spec, have, route=route.rid,
+                              route_name=route.name))
     if cred_truth.value is not False:  # age limits mean nothing to someone the route does not cover
         shown = [c for c in combos if c.credential.value is True] or [c for c in combos if c.credential.value is None]
         text = rs.memo(("talent_conditions", route.rid, tuple(c.combo.index for c in shown)),
                        lambda: _conditions_text(texts, route, shown))
         criteria.append(criterion(ids["conditions"], text, any_of(*(c.conditions for c in shown)),
                                   _conditions_source(route.spec, shown), _conditions_detail(p, texts, shown),
-                                  _conditions_verified(route.spec, shown), **extra))
+                                  _conditions_verified(route.spec, shown), route=route.rid, route_name=route.name))
     return RouteResult(route, truth, criteria, _gaps(p, texts, route, retired, requires, combos))
 
 
 def _conditions_text(texts: dict, route: Route, combos: list[ComboTruth]) -> str:
     if not any(c.combo.tier.months is not None or c.combo.tier.shortage is not None for c in combos):
-        caps = [c.combo.cap for c in combos]
-        return texts["no_age_cap"] if None in caps else texts["age_cap"].format(cap=max(caps))
+        caps = [c.combo.cap for c in combos if c.combo.cap is not None]
+        return texts["no_age_cap"] if len(caps) < len(combos) else texts["age_cap"].format(cap=max(caps))
     parts: list[str] = []
     for c in combos:
         tier = c.combo.tier
@@ -307,7 +309,8 @@ def _gaps(p: Profile, texts: dict, route: Route, retired: Truth, requires: list,
         if tier.shortage is not None and p.skill_in_shortage_catalogue is not tier.shortage:
             continue
         months = c.months
-        if months is not None and months.truth.value is False and months.consecutive is not None:
+        if months is not None and tier.months is not None and months.truth.value is False \
+                and months.consecutive is not None:  # months are counted only against a tier with months
             need = tier.months - months.counted_yrd
             gaps.append(gap(CONSECUTIVE, months.consecutive, need, texts["gap"]["months"].format(
                 missing=need - months.consecutive, route=route.name), route.spec.verified and tier.verified))

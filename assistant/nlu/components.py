@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -36,8 +36,8 @@ class ChineseNormalizer(GraphComponent):
     see one spelling. Offsets stay valid because the conversion maps character to character."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "ChineseNormalizer":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> ChineseNormalizer:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -46,7 +46,7 @@ class ChineseNormalizer(GraphComponent):
                 example.set(TEXT, _same_length_normalize(example.get(TEXT)))
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if isinstance(message.get(TEXT), str):
                 message.set(TEXT, _same_length_normalize(message.get(TEXT)))
@@ -59,10 +59,10 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
     stored in the model, so a model always carries the gazetteer it was trained with."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"dictionary_path": "data/jieba"}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  nlp: Any = None) -> None:
         self._config = config
         self._model_storage = model_storage
@@ -70,11 +70,11 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._nlp = nlp
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "GazetteerEntityExtractor":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> GazetteerEntityExtractor:
         return cls(config, model_storage, resource)
 
-    def _userdict(self) -> Optional[Path]:
+    def _userdict(self) -> Path | None:
         files = sorted(Path(self._config["dictionary_path"]).glob("*.txt"))
         return files[0] if files else None
 
@@ -88,8 +88,8 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "GazetteerEntityExtractor":
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> GazetteerEntityExtractor:
         import jieba
         import spacy
 
@@ -99,7 +99,7 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
             nlp = spacy.load(directory / "spacy")
         return cls(config, model_storage, resource, nlp)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not isinstance(text, str) or not text or self._nlp is None:
@@ -119,11 +119,11 @@ class FactEntityExtractor(GraphComponent, EntityExtractorMixin):
     from assistant/facts.py. Not trained: the patterns are data in assistant/facts.yml."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "FactEntityExtractor":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> FactEntityExtractor:
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not isinstance(text, str) or not text:
