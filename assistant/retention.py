@@ -22,7 +22,7 @@ from typing import Any
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # before SQLAlchemy: Rasa's models use the 1.x API
 import sqlalchemy as sa
 
-from assistant import settings  # noqa: E402
+from assistant import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = ROOT / "var" / "tracker.db"       # what scripts/run.sh uses when RASA_DB is not set

@@ -232,7 +232,9 @@ def production(work: Path) -> None:
             print(f"    {line}")
         for instance in top.instances:
             print(f"  memory of the Rasa instance on port {instance.port}: {rss_mb(instance.proc.pid):.0f} MB")
-        print(f"  memory of the action server: {rss_mb(top.actions[0].proc.pid):.0f} MB")
+        action = top.actions[0].proc
+        if action is not None:
+            print(f"  memory of the action server: {rss_mb(action.pid):.0f} MB")
 
 
 def _single(work: Path, name: str, model: Path, actions: bool) -> dict:
@@ -320,10 +322,12 @@ def profile(work: Path) -> None:
         keep = ROOT / "results" / "profile"   # py-spy's raw stacks, for a closer look (results/ is not tracked)
         keep.mkdir(parents=True, exist_ok=True)
         outs = {"rasa": keep / "rasa.txt", "actions": keep / "actions.txt"}
+        action = top.actions[0].proc
+        assert action is not None   # started by production()
         spies = [subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", str(rate), "-f", "raw",
                                    "-o", str(outs[name]), "--nonblocking"], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
-                 for name, pid in (("rasa", instance.proc.pid), ("actions", top.actions[0].proc.pid))]
+                 for name, pid in (("rasa", instance.proc.pid), ("actions", action.pid))]
         run = loads.run_load(instance.url, 10_000, 20, "prof", FAULT, max_seconds=seconds)
         for spy_proc in spies:
             spy_proc.wait()

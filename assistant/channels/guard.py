@@ -47,7 +47,7 @@ def limit_action_calls(seconds: float = ACTION_CALL_TIMEOUT) -> None:
     current = getattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", None)
     if isinstance(current, (int, float)) and current > seconds:
         rasa_action.DEFAULT_REQUEST_TIMEOUT = seconds
-    from assistant import action_calls   # and validate the calls' answers without rebuilding the validator
+    from assistant import action_calls  # and validate the calls' answers without rebuilding the validator
 
     action_calls.install()
 
