@@ -74,7 +74,7 @@ test: $(MODEL) browser services
 # action server behind nginx, as deploy/ configures them (tests/test_production.py; CONVERSATIONS=20 by default).
 test-production: $(MODEL) services
 	@echo "==> production test: PostgreSQL, Redis, nginx, two Rasa instances, one action server"
-	@$(PY) -m pytest -m production tests/test_production.py -p no:warnings -s -q 2>&1 | grep -v "^\s*$$" || exit 1
+	@$(PY) -m pytest -m production tests/test_production.py -p no:warnings -s 2>&1 | grep -v "^\s*$$" || exit 1
 
 train: $(MODEL)
 
