@@ -30,14 +30,15 @@ PIP_FILTER := grep -v "^WARNING: Location 'file:" || true
 # Rasa prints a warning per response that only the actions send (scripts/validate_data.py checks those).
 TRAIN_FILTER := grep -v -E "Warning|is not used in any story|More info at|^.\[0m$$|^\s*$$|Prefix dict|Loading model|Building prefix|raise_warning|declare_namespace|import pkg_resources|Implementing implicit|from click|cli: click|get_binary_stream|get_text_stream|split_arg_string" || true
 
-.PHONY: help setup test unit lint bench bench-engine lock clean train run shell validate browser docs
+.PHONY: help setup test test-production services unit lint bench bench-engine lock clean train run shell validate browser docs
 
 help:
 	@echo "make run           set up, train if needed, start the assistant (REST) on localhost"
 	@echo "make shell         chat with the assistant in this terminal"
 	@echo "make train         train the model (when data or config changed)"
 	@echo "make setup         create .venv (Python 3.10) and install the pinned packages"
-	@echo "make test          set up what is missing, then run all tests"
+	@echo "make test          set up what is missing, then run all tests (test-production included)"
+	@echo "make test-production  two Rasa instances behind nginx with PostgreSQL and Redis (Debian's)"
 	@echo "make bench         print the conversation's figures (NLU F1, questions, latency, memory)"
 	@echo "make bench-engine  print the engine's throughput (profiles per second)"
 	@echo "make lint          ruff, mypy and the rule data"
@@ -56,7 +57,7 @@ $(STAMP): requirements.in requirements.lock scripts/find-python.sh
 	@touch $(STAMP)
 	@echo "==> $(VENV) ready"
 
-test: $(MODEL) browser
+test: $(MODEL) browser services
 	@echo "==> rasa data validate"
 	@$(PY) scripts/validate_data.py 2>/dev/null
 	@echo "==> pytest: rule data, engine, CLI, Chinese parsing, actions, conversations and conversation tests over REST"
@@ -67,6 +68,13 @@ test: $(MODEL) browser
 	  2>&1 | grep -E "stories|Failed|Error|error" | grep -v "written to" || true
 	@grep -q "None of the test stories failed" results/stories/failed_test_stories.yml \
 	  && echo "stories: all passed" || { cat results/stories/failed_test_stories.yml; exit 1; }
+	@$(MAKE) --no-print-directory test-production
+
+# The production topology on this machine: PostgreSQL, Redis and nginx (Debian's), two Rasa instances and one
+# action server behind nginx, as deploy/ configures them (tests/test_production.py; CONVERSATIONS=20 by default).
+test-production: $(MODEL) services
+	@echo "==> production test: PostgreSQL, Redis, nginx, two Rasa instances, one action server"
+	@$(PY) -m pytest -m production tests/test_production.py -p no:warnings -s 2>&1 | grep -v "^\s*$$" || exit 1
 
 train: $(MODEL)
 
@@ -78,6 +86,19 @@ browser:
 	    echo "==> installing chromium and CJK fonts (Debian packages)"; \
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else echo "==> no /usr/bin/chromium: the browser test will be skipped (apt-get install chromium fonts-noto-cjk)"; fi; \
+	fi
+
+# PostgreSQL, Redis and nginx for the production test and the Redis variant of the WeChat tests: installed when
+# missing and we may (root with apt, as in CI); they run only while a test runs, on loopback, in temporary folders.
+services:
+	@missing=""; ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> installing$$missing (Debian packages)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "==> missing:$$missing: the tests that need them fail (apt-get install$$missing)"; fi; \
 	fi
 
 $(MODEL): $(STAMP) $(MODEL_INPUTS)

@@ -3,7 +3,8 @@
 A conversation is all events of one sender id in Rasa's `events` table. Whole conversations go, never single
 events: a tracker rebuilt from part of its events would be a different conversation. The database is the one
 endpoints.yml names, read as Rasa reads it (environment variables substituted; Rasa's own URL builder), so
-the SQLite file of `make run` and a PostgreSQL URL (`url: ${DATABASE_URL}`) both work. SQLAlchemy Core only:
+the SQLite file of `make run` and a PostgreSQL URL (`url: ${DATABASE_URL}`) both work; the environment's
+DATABASE_URL, when set, wins, as it does for the Rasa server (assistant/tracker_store.py). SQLAlchemy Core only:
 no model, no Rasa server needed.
 """
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # before SQLAlchemy: Rasa's models use the 1.x API
 import sqlalchemy as sa
+
+from assistant import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = ROOT / "var" / "tracker.db"       # what scripts/run.sh uses when RASA_DB is not set
@@ -72,6 +75,8 @@ def database_url(endpoints: Path) -> sa.engine.URL:
     kind = str(config.get("type") or "")
     if kind.lower() not in SQL_TYPES:
         raise RetentionError("not_sql", path=endpoints, type=kind or "in_memory")
+    if kind.lower() != "sql" and settings.database_url():   # our store takes DATABASE_URL first
+        return sa.engine.make_url(settings.database_url())
     if "url" in config and not config["url"]:
         raise RetentionError("empty_url", path=endpoints)  # Rasa would quietly use ./rasa.db instead
     try:

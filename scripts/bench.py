@@ -9,7 +9,15 @@
   faq<->out_of_scope confusions;
 - training: the full model trained from scratch;
 - stories: the FAQ topics covered by test stories, and the conversation tests of tests/conversations/ with
-  their time.
+  their time;
+- production: the production topology (nginx, PostgreSQL, Redis, tests/support/topology.py): two instances against
+  one in the same run (messages per second and the ratio), then BENCH_CONVERSATIONS (1,000) conversations x 10
+  turns at 20 concurrent through nginx and two instances: errors, lost/duplicated/misordered events in
+  PostgreSQL, p50/p95/p99, memory per instance;
+- baseline: this assistant against a bare bot with the same Chinese NLU pipeline (tests/support/bare_bot.py),
+  served the same way, in the same run: p50 at 1 conversation, messages per second at 20, and the ratios;
+- profile: where a turn's time goes, from py-spy samples of the Rasa and action servers under load (needs
+  py-spy: on PATH or PY_SPY=/path/to/py-spy).
 
     python scripts/bench.py                 # everything
     python scripts/bench.py residents faq   # some parts
@@ -18,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,9 +42,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.conversation import FAQ_CANDIDATE, FAQ_MARGIN, FAQ_SURE  # noqa: E402
+from tests.support import bare_bot  # noqa: E402
+from tests.support import load as loads  # noqa: E402
 from tests.support.fixtures import load  # noqa: E402
 from tests.support.residents import Resident, decided_right, talk  # noqa: E402
-from tests.support.servers import RASA, Servers, rss_mb, servers  # noqa: E402
+from tests.support.servers import RASA, ActionServer, Servers, _env, free_port, rss_mb, servers  # noqa: E402
+from tests.support.topology import production as topology  # noqa: E402
+from tests.support.topology import start_rasa, stop, stored_problems, wait_ready  # noqa: E402
 
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", LOG_LEVEL="WARNING",
            PYTHONWARNINGS="ignore", PYTHONPATH=str(ROOT))
@@ -166,7 +179,170 @@ def training(work: Path) -> None:
     print(f"Training the full model from scratch: {seconds / 60:.1f} min (2 cores)")
 
 
-PARTS = ("residents", "faq", "latency", "stories", "nlu", "training")
+FAULT = yaml.safe_load((ROOT / "assistant" / "messages.yml").read_text(encoding="utf-8"))["input"]["fault"]
+
+
+def _check_stored(top, run: loads.Run) -> list[str]:
+    """Lost, duplicated or misordered events: each conversation's stored events against its turns."""
+    problems: list[str] = []
+    senders = list(run.turns)
+    for i in range(0, len(senders), 100):
+        chunk = senders[i:i + 100]
+        stored = top.stored(chunk)
+        for sender in chunk:
+            problems += [f"{sender}: {p}" for p in stored_problems(stored.get(sender, []), run.turns[sender])]
+    return problems
+
+
+def production(work: Path) -> None:
+    conversations = int(os.environ.get("BENCH_CONVERSATIONS", "1000"))
+    scaling = int(os.environ.get("BENCH_SCALING", "200"))
+    print(f"Production topology (nginx, PostgreSQL, Redis, 1 action server; {os.cpu_count()} cores):", flush=True)
+    with topology(work / "production", instances=2, action_servers=1) as top:
+        for instance in top.instances:
+            for n in range(3):
+                requests.post(f"{instance.url}/webhooks/rest/webhook",
+                              json={"sender": f"warm-{instance.port}-{n}", "message": "你好"}, timeout=120)
+        one, two = top.instances[:1], top.instances
+        runs: dict[int, list[loads.Run]] = {1: [], 2: []}
+        for round_no, instances in enumerate([one, two, two, one]):   # ABBA: drift of the shared machine evens out
+            top.use_instances(instances)
+            run = loads.run_load(top.url, scaling // 2, 20, f"scale{round_no}", FAULT)
+            used = {u for turns in run.turns.values() for _, _, u in turns}
+            if len(used) != len(instances):   # nginx's reload did not take: the figure would be wrong
+                sys.exit(f"round {round_no}: {len(instances)} instance(s) configured, {len(used)} answered")
+            print(f"    round {round_no + 1}: {len(instances)} instance(s), {run.rate:.1f} msg/s", flush=True)
+            runs[len(instances)].append(run)
+        rate = {k: sum(r.messages for r in v) / sum(r.seconds for r in v) for k, v in runs.items()}
+        errors = sum(len(r.errors) for v in runs.values() for r in v)
+        print(f"  1 instance : {rate[1]:5.1f} msg/s   ({scaling} conversations x 10 turns, 20 at once)")
+        print(f"  2 instances: {rate[2]:5.1f} msg/s   ratio {rate[2] / rate[1]:.2f} (target >= 1.5 on 2 cores); "
+              f"errors {errors}", flush=True)
+        top.use_instances(two)
+        big = loads.run_load(top.url, conversations, 20, "big", FAULT)
+        problems = _check_stored(top, big)
+        served: dict[str, int] = {}
+        for turns in big.turns.values():
+            for _, _, upstream in turns:
+                served[upstream] = served.get(upstream, 0) + 1
+        print(f"  {conversations} conversations x 10 turns, 20 at once, 2 instances: {big.summary()}")
+        print(f"    lost, duplicated or misordered events in PostgreSQL: {len(problems)}; turns per instance: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(served.items())))
+        for line in (big.errors + problems)[:10]:
+            print(f"    {line}")
+        for instance in top.instances:
+            print(f"  memory of the Rasa instance on port {instance.port}: {rss_mb(instance.proc.pid):.0f} MB")
+        action = top.actions[0].proc
+        if action is not None:
+            print(f"  memory of the action server: {rss_mb(action.pid):.0f} MB")
+
+
+def _single(work: Path, name: str, model: Path, actions: bool) -> dict:
+    """One Rasa server as `make run` starts it (SQLite, in-memory locks, REST), measured: 1 and 20 at once."""
+    folder = work / name
+    folder.mkdir(parents=True, exist_ok=True)
+    action = ActionServer(folder).start() if actions else None
+    try:
+        env = _env(folder / "tracker.db", action.port if action else free_port())
+        instance = start_rasa(folder, free_port(), env, model)
+        try:
+            wait_ready(instance)
+            for n in range(3):
+                requests.post(f"{instance.url}/webhooks/rest/webhook", json={"sender": f"warm-{n}", "message": "你好"},
+                              timeout=120)
+            single = loads.run_load(instance.url, 8, 1, f"{name}-one", FAULT)
+            many = loads.run_load(instance.url, 100, 20, f"{name}-many", FAULT)
+            return {"p50_1": single.percentile(.5), "p95_1": single.percentile(.95), "rate_20": many.rate,
+                    "p50_20": many.percentile(.5), "p95_20": many.percentile(.95),
+                    "errors": len(single.errors) + len(many.errors), "rss": rss_mb(instance.proc.pid)}
+        finally:
+            stop(instance)
+    finally:
+        if action:
+            action.stop()
+
+
+def baseline(work: Path) -> None:
+    print("This assistant against a bare bot with the same NLU pipeline (tests/support/bare_bot.py), each served "
+          "as `make run` serves it, same run:", flush=True)
+    model = bare_bot.train(work / "bare", ENV)
+    ours = _single(work, "assistant", ROOT / "models" / "assistant.tar.gz", actions=True)
+    bare = _single(work, "bare", model, actions=False)
+    print(f"  {'':12} {'p50 (1 conv.)':>14} {'p95 (1)':>9} {'msg/s (20)':>11} {'p50 (20)':>9} {'p95 (20)':>9} "
+          f"{'errors':>7} {'memory':>8}")
+    for label, m in (("assistant", ours), ("bare bot", bare)):
+        print(f"  {label:12} {m['p50_1'] * 1000:11.0f} ms {m['p95_1'] * 1000:6.0f} ms {m['rate_20']:11.1f} "
+              f"{m['p50_20'] * 1000:6.0f} ms {m['p95_20'] * 1000:6.0f} ms {m['errors']:7} {m['rss']:5.0f} MB")
+    print(f"  p50 at 1 conversation: {ours['p50_1'] / bare['p50_1']:.2f}x the bare bot's (target within 2x)")
+    print(f"  msg/s at 20: {ours['rate_20'] / bare['rate_20']:.0%} of the bare bot's (target >= 70 %)")
+
+
+# py-spy frames "function (file:line)"; the first rule that matches a sample's stack names where its time went
+_RASA_RULES = [
+    ("tracker store: rebuild the tracker from its events", ["tracker_store.py", "from_dict (rasa/shared/core/trackers"]),
+    ("tracker store: SQL and JSON", ["tracker_store.py"]),
+    ("lock store", ["lock_store.py"]),
+    ("action call: request body (tracker, domain)", ["_action_call_format"]),
+    ("action call: HTTP client, response", ["actions/action.py"]),
+    ("NLU", ["parse_message (rasa/core/processor.py"]),
+    ("policies", ["predict_next_with_tracker", "_predict_next_with_tracker", "policies/"]),
+    ("processor: events, slots, bot messages", ["rasa/core/processor.py"]),
+    ("channel (guard: limits, masking)", ["assistant/channels"]),
+]
+_ACTION_RULES = [
+    ("SDK: Tracker from the request", ["from_dict (rasa_sdk"]),
+    ("action_turn: conversation logic", ["actions/turn.py"]),
+    ("JSON", ["json/"]),
+]
+
+
+def _classify(raw: Path, rules: list[tuple[str, list[str]]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit() or stack.rsplit(";", 1)[-1].startswith("serve (sanic/server/runners"):
+            continue   # the event loop waiting for requests: idle, though py-spy samples it
+        name = next((label for label, marks in rules if all(m in stack for m in marks)), "other (sanic, asyncio)")
+        if name == "NLU":
+            frames = [f for f in stack.split(";") if "rasa/nlu/" in f or "assistant/nlu/" in f]
+            name = "NLU: " + (frames[0].split("(")[1].split(":")[0].rsplit("/", 1)[-1] if frames else "graph")
+        counts[name] = counts.get(name, 0) + int(n)
+    return counts
+
+
+def profile(work: Path) -> None:
+    spy = os.environ.get("PY_SPY") or shutil.which("py-spy")
+    if not spy:
+        print("Profile: skipped, py-spy not found (pip install py-spy, or PY_SPY=/path/to/py-spy)")
+        return
+    seconds, rate = 40, 100
+    with topology(work / "profile", instances=1, action_servers=1) as top:
+        instance = top.instances[0]
+        loads.run_load(instance.url, 5, 5, "prof-warm", FAULT)
+        keep = ROOT / "results" / "profile"   # py-spy's raw stacks, for a closer look (results/ is not tracked)
+        keep.mkdir(parents=True, exist_ok=True)
+        outs = {"rasa": keep / "rasa.txt", "actions": keep / "actions.txt"}
+        action = top.actions[0].proc
+        assert action is not None   # started by production()
+        spies = [subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", str(rate), "-f", "raw",
+                                   "-o", str(outs[name]), "--nonblocking"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+                 for name, pid in (("rasa", instance.proc.pid), ("actions", action.pid))]
+        run = loads.run_load(instance.url, 10_000, 20, "prof", FAULT, max_seconds=seconds)
+        for spy_proc in spies:
+            spy_proc.wait()
+    turns = run.messages
+    print(f"Where a turn's time goes (py-spy, {seconds} s at 20 conversations at once on one instance behind the "
+          f"production stores: {run.summary()}); CPU ms per turn:")
+    for name, key, rules in (("Rasa server", "rasa", _RASA_RULES), ("action server", "actions", _ACTION_RULES)):
+        counts = _classify(outs[key], rules)
+        total = sum(counts.values())
+        print(f"  {name}: {total / rate / max(turns, 1) * 1000:.0f} ms per turn")
+        for label, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            print(f"    {label:52} {n / rate / max(turns, 1) * 1000:6.1f} ms  {n / max(total, 1):5.1%}")
+
+
+PARTS = ("residents", "faq", "latency", "stories", "nlu", "training", "production", "baseline", "profile")
 
 
 def main(argv: list[str]) -> None:
@@ -186,6 +362,9 @@ def main(argv: list[str]) -> None:
             nlu(work)
         if "training" in parts:
             training(work)
+        for part in ("production", "baseline", "profile"):
+            if part in parts:
+                globals()[part](work)
 
 
 if __name__ == "__main__":

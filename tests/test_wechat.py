@@ -2,6 +2,9 @@
 safe mode, with wechatpy) against the real Rasa server and action server, and stands in for WeChat's API server
 (/cgi-bin/token and /cgi-bin/message/custom/send), the only stand-in, since the real one is out of reach.
 
+Every test runs twice: with the channel's memory (message ids, answers, signed URLs, numbered options) in the Rasa
+process, as `make run` has it, and on a real Redis server (REDIS_URL, as in production; assistant/channels/state.py).
+
 The Rasa server runs with a temporary credentials.yml: the REST channel, the channel at /webhooks/wechat/, and two test
 variants of the same class defined below (Rasa imports them from this module): /webhooks/wechat_slow/ with a
 tiny reply_timeout (every answer takes the customer-service path) and /webhooks/wechat_off/ without a token.
@@ -9,6 +12,7 @@ tiny reply_timeout (every answer takes the customer-service path) and /webhooks/
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -19,7 +23,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -30,6 +33,7 @@ from wechatpy.utils import WeChatSigner
 
 from assistant.channels.wechat import MAX_TEXT_BYTES, WeChatInput, pick_option, render, split_text
 from assistant.rules import policy
+from tests.support import services
 from tests.support.fixtures import load
 from tests.support.servers import interview, servers, texts
 
@@ -226,8 +230,8 @@ def wait_until(condition, seconds: float = 30.0):
 
 # --- the servers, once for the module -----------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def env(request, tmp_path_factory):
     work = tmp_path_factory.mktemp("wechat")
     token = secrets.token_hex(16)
     aes_key = base64.b64encode(os.urandom(32)).decode().rstrip("=")   # 43 characters, like the 公众号 page's
@@ -246,11 +250,24 @@ def env(tmp_path_factory):
     unset = {name: "" for name in ("WECHAT_TOKEN", "WECHAT_ENCODING_AES_KEY", "WECHAT_APP_ID", "WECHAT_APP_SECRET",
                                    "WECHAT_API_BASE")}
     try:
-        with servers(work, credentials=credentials, env=unset) as srv:
+        with _state_server(request.param) as extra, \
+                servers(work, credentials=credentials, env={**unset, **extra}) as srv:
             srv.webhook("warm-up", "你好")   # the first message after the start is slow
             yield srv, WeChat(srv.rasa_url, token, aes_key, app_id, "gh_" + secrets.token_hex(6)), api
     finally:
         api.close()
+
+
+@contextlib.contextmanager
+def _state_server(kind: str):
+    """The environment that puts the channel's state in memory, or on a Redis server started for the module."""
+    if kind == "memory":
+        yield {}
+        return
+    if "redis-server" in services.missing():
+        pytest.fail("redis-server is not installed: `make services` (as root) installs it")
+    with services.redis() as server:
+        yield {"REDIS_URL": server.url}
 
 
 @pytest.fixture

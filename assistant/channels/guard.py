@@ -47,6 +47,9 @@ def limit_action_calls(seconds: float = ACTION_CALL_TIMEOUT) -> None:
     current = getattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", None)
     if isinstance(current, (int, float)) and current > seconds:
         rasa_action.DEFAULT_REQUEST_TIMEOUT = seconds
+    from assistant import action_calls  # and validate the calls' answers without rebuilding the validator
+
+    action_calls.install()
 
 
 def _store(app: Any) -> Any:

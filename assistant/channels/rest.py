@@ -6,6 +6,9 @@ answer (the list of bot messages {recipient_id, text, custom, buttons …}) as R
 - a body over 16 KiB is refused with 413 before it is read whole or parsed (Content-Length first);
 - a body that is not a JSON object with a string "message", a valid "sender" (1–64 characters of
   [A-Za-z0-9_.:@-]) and, if any, an object "metadata" gets 400 with a Chinese {"error": …}, never a 500;
+- an optional "message_id" (the same characters) makes a retry safe: when the conversation's last stored
+  message has that id, its stored replies are the answer and the message is not handled again (a Rasa
+  instance that died after storing a turn, before answering, whose request nginx passed to another);
 - the message goes through assistant/channels/guard.py: cleaned, too long ones answered politely without
   reaching NLU, personal data masked, and always an answer within `turn_timeout` seconds (default 4.5).
 
@@ -73,7 +76,19 @@ def parse_request(body: bytes) -> dict[str, Any] | str:
         return _TEXTS["bad_sender"]
     if data.get("metadata") is not None and not isinstance(data["metadata"], dict):
         return _TEXTS["bad_metadata"]
+    if data.get("message_id") is not None and not limits.valid_sender(data["message_id"]):
+        return _TEXTS["bad_message_id"]
     return data
+
+
+async def stored_replies(app: Any, sender_id: str, message_id: str) -> list[dict[str, Any]] | None:
+    """The replies stored for the conversation's last message when that message has `message_id`; else None."""
+    store = getattr(getattr(getattr(app, "ctx", None), "agent", None), "tracker_store", None)
+    while store is not None and not hasattr(store, "replies_to_last_message"):
+        store = getattr(store, "_tracker_store", None)   # Rasa's wrappers (fail-safe, awaitable)
+    if store is None:
+        return None
+    return await store.replies_to_last_message(sender_id, message_id)
 
 
 class SafeRestInput(RestInput):
@@ -107,10 +122,17 @@ class SafeRestInput(RestInput):
             data = parse_request(body)
             if isinstance(data, str):
                 return _error(400, data)
+            message_id = data.get("message_id")
+            if message_id:
+                # a retry of a message whose turn is stored already (nginx passes a request on to another
+                # instance when its own died after storing the turn, before answering): the stored answer
+                stored = await stored_replies(request.app, data["sender"], message_id)
+                if stored is not None:
+                    return response.json(stored)
             collector = CollectingOutputChannel()
             handle = guarded(on_new_message, request.app, self.turn_timeout)
             await handle(UserMessage(data["message"], collector, data["sender"], input_channel=self.name(),
-                                     metadata=data.get("metadata")))
+                                     message_id=message_id, metadata=data.get("metadata")))
             return response.json(list(collector.messages))
 
         return bp

@@ -30,6 +30,11 @@ Configuration, from the credentials block, else from the environment:
     turn_timeout      (credentials only)        seconds after which the resident gets the fault message
                                                 instead of the answer, default 20
 
+What the channel remembers between requests — message ids and their answers, signed URLs (plaintext-mode replay)
+and the numbered options — is in assistant/channels/state.py: in the process's memory, or, with `REDIS_URL`
+set, on the Redis server that every Rasa process behind the load balancer shares. A retry that reaches another
+process then gets the same answer, and the message still reaches the assistant once.
+
 Every message goes through assistant/channels/guard.py, as on the REST channel: control characters are
 stripped, a message over 1,000 characters gets a polite reply and never reaches the assistant, personal data
 is masked before NLU and the tracker store, and a turn that fails or runs out of time gets the fault message.
@@ -38,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import hashlib
 import json
 import logging
@@ -45,10 +51,13 @@ import os
 import re
 import time
 import unicodedata
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any
 
 import aiohttp
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -59,10 +68,9 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-
 from assistant import limits
 from assistant.channels.guard import guarded, limit_action_calls
+from assistant.channels.state import ChannelState, state
 from assistant.rules import policy
 
 logger = logging.getLogger(__name__)
@@ -73,9 +81,9 @@ DEFAULT_TURN_TIMEOUT = 20.0      # later answers go as 客服消息; after this 
 MAX_TEXT_BYTES = 2048            # a WeChat text message (passive reply and customer-service message), UTF-8
 REPLAY_WINDOW = 300              # seconds a request's timestamp may be away from now
 SEEN_TTL = 2 * REPLAY_WINDOW     # a message id is remembered longer than a request can be replayed
-SEEN_MAX = 10_000
 OPTIONS_TTL = 24 * 3600
-OPTIONS_MAX = 10_000
+JOBS_MAX = 10_000
+POLL = 0.05                      # seconds between looks for the answer another process is preparing
 FOLLOW_UP_DELAY = 0.5            # customer-service messages go after the passive reply they continue
 MAX_BODY = 64 * 1024
 SUCCESS = "success"              # WeChat's "received, nothing to say, do not retry"
@@ -100,7 +108,7 @@ GREETING = _TEXTS["greeting"]
 
 # --- rendering ----------------------------------------------------------------------------------------------
 
-def _options_of(message: Dict[Text, Any]) -> Optional[List[Dict[Text, str]]]:
+def _options_of(message: dict[str, Any]) -> list[dict[str, str]] | None:
     """The choices a message offers: an `ask` payload's options, or buttons; None when it offers none."""
     custom = message.get("custom")
     raw = None
@@ -113,7 +121,7 @@ def _options_of(message: Dict[Text, Any]) -> Optional[List[Dict[Text, str]]]:
     return options or None
 
 
-def render(messages: List[Dict[Text, Any]]) -> tuple[str, Optional[List[Dict[Text, str]]]]:
+def render(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]] | None]:
     """One turn of the assistant as WeChat text, and the options a numbered reply picks (None: no options).
 
     Texts are joined; the last message that offers options gets them as numbered lines under it
@@ -121,7 +129,7 @@ def render(messages: List[Dict[Text, Any]]) -> tuple[str, Optional[List[Dict[Tex
     explanation already is one of the texts.
     """
     last = max((i for i, m in enumerate(messages) if _options_of(m)), default=None)
-    blocks: List[str] = []
+    blocks: list[str] = []
     options = None
     for i, message in enumerate(messages):
         for key in ("text", "image", "attachment"):
@@ -129,7 +137,7 @@ def render(messages: List[Dict[Text, Any]]) -> tuple[str, Optional[List[Dict[Tex
             if isinstance(value, str) and value.strip():
                 blocks.append(value.strip())
         if i == last:
-            options = _options_of(message)
+            options = _options_of(message) or []
             lines = "\n".join(_TEXTS["option_line"].format(n=n, title=o["title"]) for n, o in enumerate(options, 1))
             if blocks:
                 blocks[-1] = f"{blocks[-1]}\n{lines}"
@@ -141,7 +149,7 @@ def render(messages: List[Dict[Text, Any]]) -> tuple[str, Optional[List[Dict[Tex
 def _cut(line: str, limit: int) -> int:
     """How many characters of `line` fit into `limit` bytes, ending after a punctuation mark when one is near."""
     size, end = 0, 0
-    for end, char in enumerate(line):
+    for end, char in enumerate(line):  # noqa: B007 (`end` is read after the loop)
         size += len(char.encode("utf-8"))
         if size > limit:
             break
@@ -153,9 +161,9 @@ def _cut(line: str, limit: int) -> int:
     return max(end, 1)
 
 
-def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> List[str]:
+def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
     """`text` in parts of at most `limit` bytes (UTF-8), split between lines where possible."""
-    parts: List[str] = []
+    parts: list[str] = []
     current = ""
     for line in text.split("\n"):
         candidate = f"{current}\n{line}" if current else line
@@ -174,7 +182,7 @@ def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> List[str]:
     return parts
 
 
-def pick_option(text: str, options: Optional[List[Dict[Text, str]]]) -> str:
+def pick_option(text: str, options: list[dict[str, str]] | None) -> str:
     """A reply "1" (or "１", "1。") to numbered options is that option's payload; anything else stays as it is."""
     if options:
         bare = unicodedata.normalize("NFKC", text).strip().rstrip("。.、,，!！")
@@ -191,7 +199,7 @@ class WeChatAPIError(Exception):
         self.errcode = errcode
 
 
-async def _json(resp: aiohttp.ClientResponse) -> Dict[Text, Any]:
+async def _json(resp: aiohttp.ClientResponse) -> dict[str, Any]:
     resp.raise_for_status()
     data = json.loads(await resp.text(encoding="utf-8"))  # WeChat answers JSON, sometimes as text/plain
     if not isinstance(data, dict):
@@ -208,14 +216,14 @@ class WeChatAPI:
         self.app_id = app_id
         self.app_secret = app_secret
         self.timeout = aiohttp.ClientTimeout(total=timeout)
-        self._token: Optional[str] = None
+        self._token: str | None = None
         self._expires = 0.0
-        self._lock: Optional[asyncio.Lock] = None
+        self._lock: asyncio.Lock | None = None
 
     def session(self) -> aiohttp.ClientSession:
         return aiohttp.ClientSession(timeout=self.timeout)
 
-    async def access_token(self, session: aiohttp.ClientSession, stale: Optional[str] = None) -> str:
+    async def access_token(self, session: aiohttp.ClientSession, stale: str | None = None) -> str:
         """The cached token; a new one when it expires soon or when `stale` (refused by WeChat) is the cached one."""
         if self._lock is None:
             self._lock = asyncio.Lock()
@@ -252,14 +260,15 @@ class WeChatAPI:
 
 @dataclass
 class _Job:
-    """One message from WeChat and its answer, shared by the retries of that message."""
-    task: "asyncio.Task[List[str]]" = None  # type: ignore[assignment]
+    """One message from WeChat that this process answers, shared by the retries of that message that reach it.
+    Who delivers the answer — "passive" (a request replied with it) or "pushed" (customer service) — is decided
+    once, in the channel state, so that a retry on another process cannot deliver it twice."""
+    task: asyncio.Task[list[str]] = None  # type: ignore[assignment]
     created: float = field(default_factory=time.monotonic)
-    waiting: int = 0                  # requests waiting for the answer right now
-    delivered: Optional[str] = None   # None, "passive" (a request replied with it) or "pushed" (customer service)
+    waiting: int = 0                  # requests of this process waiting for the answer right now
 
 
-def _setting(credentials: Dict[Text, Any], key: str) -> str:
+def _setting(credentials: dict[str, Any], key: str) -> str:
     value = credentials.get(key)
     if value is None or str(value).strip() == "":
         value = os.environ.get(CONFIG_ENV[key], "")
@@ -270,11 +279,11 @@ class WeChatInput(InputChannel):
     """The WeChat official account channel (see the module's docstring)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "wechat"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeChatInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WeChatInput:
         credentials = dict(credentials or {})
         unknown = set(credentials) - set(CONFIG_ENV) - {"reply_timeout", "turn_timeout"}
         if unknown:
@@ -292,13 +301,13 @@ class WeChatInput(InputChannel):
 
     def __init__(self, token: str = "", encoding_aes_key: str = "", app_id: str = "", app_secret: str = "",
                  api_base: str = DEFAULT_API_BASE, reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
-                 turn_timeout: float = DEFAULT_TURN_TIMEOUT) -> None:
+                 turn_timeout: float = DEFAULT_TURN_TIMEOUT, shared: ChannelState | None = None) -> None:
         self.token = token or ""
         self.app_id = app_id or ""
         self.reply_timeout = max(0.0, float(reply_timeout))
         self.turn_timeout = max(self.reply_timeout, float(turn_timeout))
         limit_action_calls()
-        self.crypto: Optional[WeChatCrypto] = None
+        self.crypto: WeChatCrypto | None = None
         if not self.token:
             logger.warning("wechat: no token (WECHAT_TOKEN): /webhooks/%s/ answers 503", self.name())
         if encoding_aes_key:
@@ -315,11 +324,10 @@ class WeChatInput(InputChannel):
                            "cannot be sent (customer-service message API)", self.reply_timeout)
         if self.reply_timeout > 4.5:
             logger.warning("wechat: reply_timeout %.1fs leaves WeChat's 5 s no margin", self.reply_timeout)
-        self._jobs: "collections.OrderedDict[str, _Job]" = collections.OrderedDict()
-        self._options: "collections.OrderedDict[str, tuple[float, List[Dict[Text, str]]]]" = \
-            collections.OrderedDict()
-        self._urls: "collections.OrderedDict[tuple, tuple[float, str]]" = collections.OrderedDict()
-        self._deliveries: Dict[str, asyncio.Task] = {}
+        self.state: ChannelState = shared if shared is not None else state()
+        self.process = uuid.uuid4().hex   # names this process in the message ids it claims
+        self._jobs: collections.OrderedDict[str, _Job] = collections.OrderedDict()
+        self._deliveries: dict[str, asyncio.Task] = {}
         self._background: set = set()
 
     # -- HTTP ----------------------------------------------------------------------------------------------
@@ -354,7 +362,7 @@ class WeChatInput(InputChannel):
                     return response.text(BAD_MESSAGE, status=400)
             else:
                 xml = request.body
-                if not self._first_use(request):
+                if not await self._first_use(request):
                     return response.text(BAD_SIGNATURE, status=403)
             try:
                 message = parse_message(xml)
@@ -373,13 +381,13 @@ class WeChatInput(InputChannel):
             if not text:
                 return response.text(SUCCESS)
             reply = TextReply(message=message, content=text.replace("]]>", "]] >")).render()
-            if safe:
+            if safe and self.crypto is not None:
                 reply = self.crypto.encrypt_message(reply, request.args.get("nonce"))
             return response.text(reply, content_type="application/xml; charset=utf-8")
 
         return bp
 
-    def _refuse(self, request: Request) -> Optional[HTTPResponse]:
+    def _refuse(self, request: Request) -> HTTPResponse | None:
         """503 when the channel is not configured; 403 for a bad signature or a timestamp out of the window."""
         if not self.token:
             return response.text(NOT_CONFIGURED, status=503)
@@ -400,21 +408,19 @@ class WeChatInput(InputChannel):
                 return response.text(BAD_SIGNATURE, status=403)
         return None
 
-    def _first_use(self, request: Request) -> bool:
+    async def _first_use(self, request: Request) -> bool:
         """In plaintext mode the signature does not cover the body: a signed URL is good for one body only
         (WeChat's retries send the same one again)."""
-        key = (request.args.get("timestamp"), request.args.get("nonce"), request.args.get("signature"))
+        key = ":".join(str(request.args.get(name)) for name in ("timestamp", "nonce", "signature"))
         digest = hashlib.sha256(request.body or b"").hexdigest()
-        now = time.monotonic()
-        while self._urls and (len(self._urls) >= SEEN_MAX or now - next(iter(self._urls.values()))[0] > SEEN_TTL):
-            self._urls.popitem(last=False)
-        seen = self._urls.setdefault(key, (now, digest))
-        return seen[1] == digest
+        if await self.state.add("url", key, digest, SEEN_TTL):
+            return True
+        return await self.state.get("url", key) in (digest, None)
 
     # -- messages ------------------------------------------------------------------------------------------
 
     async def _handle(self, message: Any, openid: str, key: str,
-                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Optional[str]:
+                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> str | None:
         """The passive reply to one request (None: "success")."""
         if isinstance(message, BaseEvent) or str(getattr(message, "_data", {}).get("MsgType")).lower() == "event":
             if getattr(message, "event", "") not in ("subscribe", "subscribe_scan"):
@@ -425,22 +431,24 @@ class WeChatInput(InputChannel):
         else:
             text, message_id = None, None
         job = self._jobs.get(key)
-        if job is None or job.task.cancelled():  # the first try of this message (a retry joins its job)
+        if job is None or job.task.cancelled():  # not this process's job: a retry here joins its job
             self._forget_old()
+            if job is None and not await self.state.add("message", key, self.process, SEEN_TTL):
+                return await self._wait_elsewhere(key, openid)  # another process has it (or had it)
             work = (self._ask_assistant(text, openid, message_id, on_new_message) if text
                     else self._constant([TEXT_ONLY]))
             job = _Job()
-            job.task = asyncio.ensure_future(self._run(job, openid, work))
+            job.task = asyncio.ensure_future(self._run(job, key, openid, work))
             self._jobs[key] = job
-        return await self._wait(job, openid)
+        return await self._wait(job, key, openid)
 
-    async def _constant(self, parts: List[str]) -> List[str]:
+    async def _constant(self, parts: list[str]) -> list[str]:
         return parts
 
-    async def _ask_assistant(self, text: str, openid: str, message_id: Optional[str],
-                             on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> List[str]:
+    async def _ask_assistant(self, text: str, openid: str, message_id: str | None,
+                             on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> list[str]:
         """The assistant's answer to `text`, as WeChat messages; remembers the options it offers."""
-        text = pick_option(text, self._remembered(openid))
+        text = pick_option(text, await self._remembered(openid))
         collector = CollectingOutputChannel()
         try:
             await on_new_message(UserMessage(text, collector, sender_id=openid, input_channel=self.name(),
@@ -449,65 +457,88 @@ class WeChatInput(InputChannel):
             logger.exception("wechat: the assistant failed on a message")
             return [FAILED]
         rendered, options = render(collector.messages)
-        self._remember(openid, options)
+        await self._remember(openid, options)
         return split_text(rendered)
 
-    async def _run(self, job: _Job, openid: str, work: Awaitable[List[str]]) -> List[str]:
+    async def _run(self, job: _Job, key: str, openid: str, work: Awaitable[list[str]]) -> list[str]:
         try:
             parts = await work
         except Exception:
             logger.exception("wechat: answering a message failed")
             parts = [FAILED]
-        if job.waiting == 0 and job.delivered is None:  # every request has had its answer ("success")
-            job.delivered = "pushed"
-            self._deliver(openid, parts, 0)
+        try:
+            # for a retry of this message that reaches another process
+            await self.state.put("answer", key, json.dumps(parts, ensure_ascii=False), SEEN_TTL)
+            if job.waiting == 0 and await self._decide(key, "pushed"):  # every request had its answer ("success")
+                self._deliver(openid, parts, 0)
+        except Exception:
+            logger.exception("wechat: the channel state failed after a message was answered")
         return parts
 
-    async def _wait(self, job: _Job, openid: str) -> Optional[str]:
+    async def _decide(self, key: str, how: str) -> bool:
+        """Claims the delivery of the answer to `key` as `how` ("passive" or "pushed"); False when it is decided."""
+        return await self.state.add("delivery", key, how, SEEN_TTL)
+
+    async def _reply_with(self, key: str, openid: str, parts: list[str]) -> str | None:
+        """The passive reply of a request whose answer is ready: its first part, unless it was pushed already."""
+        if not parts:
+            return None
+        if await self._decide(key, "passive"):
+            self._deliver(openid, parts[1:], FOLLOW_UP_DELAY)
+            return parts[0]
+        return parts[0] if await self.state.get("delivery", key) == "passive" else None
+
+    async def _nothing_yet(self, key: str) -> str | None:
+        """The passive reply of a request whose answer is not ready: None ("success": it will be pushed), or,
+        without the customer-service API, a note that the answer is slow."""
+        if self.api is None and await self.state.get("delivery", key) is None:
+            return TOO_SLOW
+        return None
+
+    async def _wait(self, job: _Job, key: str, openid: str) -> str | None:
         """Waits up to `reply_timeout` for the job: its first part as the passive reply, or None ("success")."""
         job.waiting += 1
         try:
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(job.task), timeout=self.reply_timeout)
-            except asyncio.TimeoutError:
-                pass
-            if job.task.done() and not job.task.cancelled() and job.delivered != "pushed":
-                parts = job.task.result()
-                if not parts:
-                    return None
-                if job.delivered is None:
-                    job.delivered = "passive"
-                    self._deliver(openid, parts[1:], FOLLOW_UP_DELAY)
-                return parts[0]
-            if job.delivered is None and self.api is None:
-                return TOO_SLOW
-            return None
+            if job.task.done() and not job.task.cancelled():
+                return await self._reply_with(key, openid, job.task.result())
+            return await self._nothing_yet(key)
         finally:
             job.waiting -= 1
-            if job.waiting == 0 and job.delivered is None and job.task.done() and not job.task.cancelled():
-                job.delivered = "pushed"  # the answer came while the only waiting request went away
-                self._deliver(openid, job.task.result(), 0)
+            if job.waiting == 0 and job.task.done() and not job.task.cancelled() \
+                    and await self._decide(key, "pushed"):
+                self._deliver(openid, job.task.result(), 0)  # the answer came while the only request went away
+
+    async def _wait_elsewhere(self, key: str, openid: str) -> str | None:
+        """A retry of a message another process is answering (or answered): its answer, once it is there."""
+        deadline = time.monotonic() + self.reply_timeout
+        while True:
+            answer = await self.state.get("answer", key)
+            if answer is not None:
+                return await self._reply_with(key, openid, json.loads(answer))
+            if time.monotonic() >= deadline:
+                return await self._nothing_yet(key)
+            await asyncio.sleep(POLL)
 
     def _forget_old(self) -> None:
+        """This process's jobs are kept as long as their message ids (the channel state forgets those itself)."""
         now = time.monotonic()
         while self._jobs:
             key, job = next(iter(self._jobs.items()))
-            if now - job.created < SEEN_TTL and len(self._jobs) < SEEN_MAX:
+            if now - job.created < SEEN_TTL and len(self._jobs) < JOBS_MAX:
                 break
             self._jobs.popitem(last=False)
 
-    def _remembered(self, openid: str) -> Optional[List[Dict[Text, str]]]:
-        entry = self._options.get(openid)
-        if entry and time.monotonic() - entry[0] < OPTIONS_TTL:
-            return entry[1]
-        return None
+    async def _remembered(self, openid: str) -> list[dict[str, str]] | None:
+        stored = await self.state.get("options", openid)
+        return json.loads(stored) if stored else None
 
-    def _remember(self, openid: str, options: Optional[List[Dict[Text, str]]]) -> None:
-        self._options.pop(openid, None)
+    async def _remember(self, openid: str, options: list[dict[str, str]] | None) -> None:
         if options:
-            self._options[openid] = (time.monotonic(), options)
-            while len(self._options) > OPTIONS_MAX:
-                self._options.popitem(last=False)
+            await self.state.put("options", openid, json.dumps(options, ensure_ascii=False), OPTIONS_TTL)
+        else:
+            await self.state.delete("options", openid)
 
     # -- customer-service messages -------------------------------------------------------------------------
 
@@ -517,7 +548,7 @@ class WeChatInput(InputChannel):
         task.add_done_callback(self._background.discard)
         return task
 
-    def _deliver(self, openid: str, parts: List[str], delay: float) -> None:
+    def _deliver(self, openid: str, parts: list[str], delay: float) -> None:
         """Sends `parts` through the customer-service API, after what was sent to this user before."""
         if not parts:
             return
@@ -538,7 +569,9 @@ class WeChatInput(InputChannel):
         task.add_done_callback(lambda t: self._deliveries.pop(openid, None) if self._deliveries.get(openid) is t
                                else None)
 
-    async def _send(self, openid: str, parts: List[str]) -> None:
+    async def _send(self, openid: str, parts: list[str]) -> None:
+        if self.api is None:   # _deliver sends nothing without the customer-service API
+            return
         try:
             async with self.api.session() as session:
                 for part in parts:

@@ -143,7 +143,8 @@
     fetch(WEBHOOK, {
       method: "POST",
       headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({sender: state.sender, message: message})
+      // a message id: nginx may pass the request to another instance, which then does not handle it twice
+      body: JSON.stringify({sender: state.sender, message: message, message_id: newSender().slice(4)})
     }).then(function (r) {
       if (r.ok) return r.json();
       // The server's own reason (a 400 or 413 from the input limits) is Chinese and meant for the resident.

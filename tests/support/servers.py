@@ -68,6 +68,8 @@ def _env(db: Path, action_port: int, extra: dict | None = None) -> dict:
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3", LOG_LEVEL="WARNING",
                SQLALCHEMY_SILENCE_UBER_WARNING="1", PYTHONPATH=str(ROOT), ACTION_PORT=str(action_port),
                RASA_DB=str(db))
+    for name in ("DATABASE_URL", "REDIS_URL"):   # the embedded stores (SQLite, memory) unless a test asks
+        env.pop(name, None)
     env.update(extra or {})
     return env
 
