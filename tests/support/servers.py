@@ -12,9 +12,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import requests
 
@@ -82,7 +82,7 @@ class ActionServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "ActionServer":
+    def start(self) -> ActionServer:
         log = self.workdir / "actions.log"
         with open(log, "a") as out:
             self.proc = subprocess.Popen([RASA, "run", "actions", "--actions", "actions", "--port", str(self.port)],
@@ -98,19 +98,24 @@ class ActionServer:
             self.proc.wait(timeout=30)
         self.proc = None
 
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None, "the action server was not started"
+        return self.proc.pid
+
     def pause(self) -> None:
         """Hung, as a deadlocked server is: connections are accepted by the kernel, nothing answers."""
-        os.kill(self.proc.pid, signal.SIGSTOP)
+        os.kill(self.pid, signal.SIGSTOP)
 
     def resume(self) -> None:
-        os.kill(self.proc.pid, signal.SIGCONT)
+        os.kill(self.pid, signal.SIGCONT)
 
 
 @contextlib.contextmanager
 def action_server(workdir: Path, port: int | None = None) -> Iterator[tuple[str, int, int]]:
     server = ActionServer(workdir, port).start()
     try:
-        yield server.url, server.port, server.proc.pid
+        yield server.url, server.port, server.pid
     finally:
         server.stop()
 
