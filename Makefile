@@ -85,7 +85,7 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "==> installing chromium and CJK fonts (Debian packages)"; \
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "==> no /usr/bin/chromium: the browser test will be skipped (apt-get install chromium fonts-noto-cjk)"; fi; \
+	  else echo "==> no /usr/bin/chromium: the browser test fails (apt-get install chromium fonts-noto-cjk)"; fi; \
 	fi
 
 # PostgreSQL, Redis and nginx for the production test and the Redis variant of the WeChat tests: installed when
