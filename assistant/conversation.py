@@ -16,7 +16,8 @@ Decision table, first match wins (`pending` = a question is waiting for its answ
 | 3 | a handoff command ("转人工")                          | any     | the facts so far and 12345, flagged; resume        |
 | 4 | answers the pending question (also among other facts)| yes     | facts taken (corrections said), next question      |
 | 5 | states other facts, and is not a question           | any     | facts taken and said back; next (or resume)        |
-| 6 | "跳过" / "不知道"                                       | yes     | the field is skipped, said so; next question       |
+| 6 | "跳过" / "不知道"                                       | yes     | the field is skipped, said so; next question (the  |
+|   |                                                     |         | answer so far after SKIPS_TO_PAUSE in a row)       |
 | 7 | "继续" (or yes to the offer to go on)                 | no      | the interview goes on for every channel            |
 | 8 | yes to the offer to check one's own case            | no      | the interview starts                               |
 | 9 | a settling question ("我想在园区落户需要什么条件")      | no      | the area taken, one line of overview, interview    |
@@ -56,6 +57,7 @@ from .profile import FIELD_SPECS
 from .rules import CHANNEL_IDS, policy
 
 MAX_ASKS = 3
+SKIPS_TO_PAUSE = 5     # this many new questions in a row answered "不知道": the answer so far, and the offer to go on
 FAQ_SURE = 0.6         # the top FAQ topic is answered when at least this confident …
 FAQ_MARGIN = 0.25      # … and this far ahead of the second; otherwise the assistant asks which one
 FAQ_CANDIDATE = 0.08   # a topic offered in "您是想问" needs at least this much
@@ -571,12 +573,22 @@ def _resume(b: _Builder, branch: str) -> Turn:
     return b.done(branch)
 
 
+def _skipping(st: State) -> bool:
+    """The last SKIPS_TO_PAUSE questions asked were all skipped ("不知道"): the resident does not know these
+    things, so the answer so far comes first (what is still missing, and "继续" to go on), not a long list."""
+    recent = list(st.asks)[-SKIPS_TO_PAUSE:]
+    return len(recent) == SKIPS_TO_PAUSE and all(f in st.skipped for f in recent)
+
+
 def _next(b: _Builder, branch: str) -> Turn:
     """The next question the engine needs (the pending one first, if it still matters), or the answer."""
     st = b.state
     while True:
         step = dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range)
         if step.question is None:
+            break
+        if st.mode == MODE_DECIDE and _skipping(st):
+            b.text(policy().messages["dialogue"]["paused_after_skips"])
             break
         question = st.asked if st.asked in step.remaining else step.question
         if _ask(b, question):

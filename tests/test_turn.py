@@ -219,6 +219,30 @@ def test_a_typed_choice_of_did_you_mean_is_a_choice_not_an_answer_to_the_pending
     assert answered.state.values["retired"] is False
 
 
+def test_five_questions_in_a_row_not_known_give_the_answer_so_far_and_continue_goes_on():
+    from assistant.conversation import SKIPS_TO_PAUSE
+    state = turn(State(as_of=AS_OF), msg("我想在吴中区落户", "want_settle")).state
+    asked_fields = [state.asked]
+    for _ in range(SKIPS_TO_PAUSE - 1):
+        state = turn(state, msg("不知道", "skip")).state
+        asked_fields.append(state.asked)
+    assert len(set(asked_fields)) == SKIPS_TO_PAUSE and all(asked_fields)
+    paused = turn(state, msg("不知道", "skip"))
+    assert asked(paused) is None and paused.state.offer == "continue"
+    payload = next(s.payload for s in paused.say if s.payload and s.payload["type"] == "assessment")
+    assert payload["recommended"] == [] and "utter_offer_continue" in responses(paused)
+    more = turn(paused.state, msg("继续", "continue_interview"))
+    assert more.branch == "continue" and asked(more) not in (None, *asked_fields)
+
+
+def test_a_known_answer_between_skips_keeps_the_interview_going():
+    state = turn(State(as_of=AS_OF), msg("我想在吴中区落户", "want_settle")).state
+    for i in range(6):
+        reply = "不知道" if i != 2 else ("28" if state.asked == "age" else "没有")
+        state = turn(state, msg(reply, None)).state
+    assert state.asked is not None
+
+
 def test_an_area_named_in_passing_does_not_move_the_target():
     state = State(values={"target_area": "苏州工业园区", "housing": "rental_registered"}, as_of=AS_OF,
                   asked="residence_permit", asks={"residence_permit": 1})
