@@ -390,7 +390,7 @@ def _settling(text: str, msg: Message, question: bool) -> bool:
 
 
 # Moving a hukou out of Suzhou or back home ("毕业了还能迁回老家吗") is no question about settling here.
-_LEAVE = re.compile(r"迁回|迁出|迁走|回迁|迁到外地|迁回老家|转回")
+_LEAVE = re.compile(r"迁回|迁出|迁走|回迁|迁到外地|转回")
 # FAQ topics a bare "我想落户需要什么条件" may be mistaken for: the interview answers it better.
 _SETTLE_TOPICS = {"county_open", "documents", "where_apply", "talent_conditions", "points_conditions", "districts"}
 
