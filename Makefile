@@ -78,14 +78,21 @@ test-production: $(MODEL) services
 
 train: $(MODEL)
 
-# The browser tests use Debian's chromium (and CJK fonts for readable screenshots). Installed when missing
-# and we may (root with apt, as in CI); otherwise the browser test says why it is skipped.
+# The browser tests use Debian's chromium (and CJK fonts for readable screenshots) and, for the accessibility
+# checks, axe-core (npm, pinned in tests/a11y/package-lock.json; for the test only, never served). Installed
+# when missing and we may (root with apt, as in CI); otherwise the browser test fails and says why.
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -i "noto sans cjk" >/dev/null || ! command -v npm >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "==> installing chromium and CJK fonts (Debian packages)"; \
-	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "==> no /usr/bin/chromium: the browser test fails (apt-get install chromium fonts-noto-cjk)"; fi; \
+	    echo "==> installing chromium, CJK fonts and npm (Debian packages)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+	      $$(command -v npm >/dev/null || echo npm) >/dev/null; \
+	  else echo "==> no /usr/bin/chromium or npm: the browser test fails (apt-get install chromium fonts-noto-cjk npm)"; fi; \
+	fi
+	@if [ ! -f $(AXE) ] && command -v npm >/dev/null; then \
+	  echo "==> installing axe-core for the accessibility test (npm ci in tests/a11y)"; \
+	  npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error >/dev/null; \
 	fi
 
 # PostgreSQL, Redis and nginx for the production test and the Redis variant of the WeChat tests: installed when

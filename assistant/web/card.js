@@ -10,6 +10,23 @@
     unknown: {icon: "?", label: "尚不确定"}
   };
   var ORDER = {eligible: 0, undetermined: 1, not_eligible: 2, not_applicable: 3};
+  // Names of the card's parts for screen readers ("{name}" is the channel's name).
+  var PARTS = {criteria: "{name}的条件", gaps: "{name}怎样可以满足"};
+  var ids = 0;
+
+  function newId(prefix) {
+    ids += 1;
+    return "luohu-" + prefix + "-" + ids;
+  }
+
+  /* Names a part of the card by its visible headings (the title, and the date line of a card). */
+  function labelledBy(part) {
+    var heads = Array.prototype.slice.call(arguments, 1).filter(Boolean);
+    part.setAttribute("aria-labelledby", heads.map(function (head) {
+      head.id = head.id || newId("head");
+      return head.id;
+    }).join(" "));
+  }
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -80,11 +97,13 @@
     box.appendChild(summary);
 
     var list = el("ul", "criteria");
+    list.setAttribute("aria-label", PARTS.criteria.replace("{name}", channel.name));
     decidingCriteria(channel).forEach(function (c) {
       var result = RESULTS[c.result] || RESULTS.unknown;
       var item = el("li", "criterion result-" + c.result);
       var icon = el("span", "criterion-icon", result.icon);
       icon.title = result.label;
+      icon.setAttribute("role", "img");  // read as its label (已满足 …), not as "✓"
       icon.setAttribute("aria-label", result.label);
       item.appendChild(icon);
       var body = el("div", "criterion-body");
@@ -108,6 +127,7 @@
     if (channel.gaps && channel.gaps.length) {
       box.appendChild(el("div", "subhead", "怎样可以满足："));
       var gaps = el("ul", "gaps");
+      gaps.setAttribute("aria-label", PARTS.gaps.replace("{name}", channel.name));
       channel.gaps.forEach(function (g) {
         var li = el("li", "", g.text);
         if (g.verified === false) li.appendChild(unverifiedMark(terms));
@@ -123,7 +143,10 @@
 
   function pointsBlock(points, terms) {
     var box = el("div", "points");
-    box.appendChild(el("div", "subhead", "积分落户 · 积分"));
+    var head = el("div", "subhead", "积分落户 · 积分");
+    box.appendChild(head);
+    box.setAttribute("role", "group");
+    labelledBy(box, head);
     var line = points.line || 0;
     var known = points.known || 0;
     var bar = el("div", "points-bar");
@@ -209,6 +232,8 @@
       card.appendChild(more);
     }
     card.appendChild(el("p", "disclaimer", a.disclaimer || terms.disclaimer || ""));
+    // a region named by its title and date, so that two cards on a page have different names
+    labelledBy(card, card.querySelector(".card-title"), card.querySelector(".card-meta"));
     return card;
   }
 

@@ -1,6 +1,7 @@
 /* The residents' chat: talks to the REST channel on the same origin (POST /webhooks/rest/webhook),
  * draws `ask` options as buttons and `assessment` payloads as cards (assistant/web/card.js).
  * The conversation id and the transcript stay in localStorage; "重新开始" starts a new conversation.
+ * Every message of the assistant gets a 读给我听 button (speech.js); 长辈模式 is elder.js.
  * Text from the server is only ever set with textContent. */
 (function () {
   "use strict";
@@ -14,6 +15,7 @@
   var KEEP = 80;  // transcript entries kept in localStorage
 
   var el = window.LuohuCard.el;
+  var speech = window.LuohuSpeech;
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
   var input = document.getElementById("input");
@@ -63,7 +65,9 @@
   function addError(text) {
     var msg = el("div", "msg bot error");
     msg.appendChild(el("div", "bubble plain-text", text));
+    speech.attach(msg);
     log.appendChild(msg);
+    return msg;
   }
 
   function optionButtons(options) {
@@ -120,8 +124,26 @@
       }
     });
     if (!msg.childNodes.length) return null;
+    speech.attach(msg);
     log.appendChild(msg);
     return msg;
+  }
+
+  /* After a turn answered by an option (now disabled, so the keyboard's focus is lost): on to the card's
+   * title, else the first option of the new question, else the input. Typing in the input keeps it there. */
+  function focusAfterTurn(msg) {
+    var current = document.activeElement;
+    if (current && current !== document.body && !current.disabled) return;
+    var title = msg && msg.querySelector(".assessment-card .card-title");
+    var option = msg && msg.querySelector(".options .option:not([disabled])");
+    if (title) {
+      title.tabIndex = -1;
+      title.focus({preventScroll: true});
+    } else if (option) {
+      option.focus({preventScroll: true});
+    } else {
+      input.focus({preventScroll: true});
+    }
   }
 
   function setBusy(on) {
@@ -155,24 +177,26 @@
       });
     }).then(function (replies) {
       if (!Array.isArray(replies) || !replies.length) {
-        addError("助手没有回复，请换个说法再试，或点“转人工”。");
-        return;
+        return addError("助手没有回复，请换个说法再试，或点“转人工”。");
       }
       state.entries.push({who: "bot", replies: replies});
       save();
-      addBot(replies);
+      return addBot(replies);
     }).catch(function (err) {
-      addError(err && err.fromServer ? err.message : "网络连接失败，请稍后再试。");
-    }).then(function () {
+      return addError(err && err.fromServer ? err.message : "网络连接失败，请稍后再试。");
+    }).then(function (msg) {
       setBusy(false);
       scrollDown();
-      var last = log.lastElementChild;
-      var card = last && last.querySelector(".assessment-card");
+      var card = msg && msg.querySelector(".assessment-card");
       if (card) card.scrollIntoView({block: "start"});
+      focusAfterTurn(msg);
     });
   }
 
   function redraw() {
+    // the transcript drawn again is not news: not announced by screen readers
+    log.setAttribute("aria-live", "off");
+    speech.stop();
     Array.prototype.slice.call(log.children).forEach(function (child) {
       if (child.id !== "welcome") log.removeChild(child);
     });
@@ -206,6 +230,7 @@
     }
     senderLabel.textContent = state.sender;
     scrollDown();
+    setTimeout(function () { log.setAttribute("aria-live", "polite"); }, 0);
   }
 
   form.addEventListener("submit", function (event) {
@@ -231,6 +256,7 @@
     input.focus();
   });
 
+  speech.attach(document.getElementById("welcome"));
   fetch(TERMS).then(function (r) { return r.ok ? r.json() : {}; })
     .catch(function () { return {}; })
     .then(function (t) { terms = t || {}; redraw(); });

@@ -373,6 +373,8 @@
       var talk = el("details", "talk");
       talk.appendChild(el("summary", "", "最近的对话（" + c.messages.length + " 条）"));
       var list = el("ul", "transcript");
+      list.tabIndex = 0;  // it scrolls: reachable by the keyboard
+      list.setAttribute("aria-label", "最近的对话");
       c.messages.forEach(function (m) {
         var li = el("li");
         li.appendChild(el("span", "who who-" + m.from, m.from === "user" ? "居民" : "助手"));
