@@ -1,0 +1,452 @@
+"""The conversation review (/webhooks/console/review; assistant/review*.py, assistant/channels/review.py).
+
+Real conversations go through the real servers (tests/support/servers.py) — over REST, with the web chat's kind
+of id, and over WeChat (plaintext mode, signed as WeChat signs) — into a real SQLite tracker store; two of them
+are then moved back in time in that store (45 minutes: abandoned at their question; 10 days: outside the
+week). The review's figures, filters, drop-off table and transcripts are checked against what the
+conversations got (the REST replies, Rasa's own tracker API, /model/parse); then the page is driven in the real
+browser (filters by keyboard, the chart, "保存为测试", "标注正确主题"), the command line reads the same store, and
+the console's token guards all of it (401; 503 without CONSOLE_TOKEN). Labels go to a temporary file.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import secrets
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+from assistant.review import choice_topic
+from assistant.reviewed_nlu import DEFAULT_PATH
+from tests.support.fixtures import load
+from tests.support.servers import ROOT, _env, _wait, free_port, interview, payloads, servers
+from tests.test_web import SCREENSHOTS, _watch, browser_factory  # noqa: F401 (a fixture)
+from tests.test_wechat import WeChat, new_openid
+
+pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
+
+TOKEN = "review-" + secrets.token_hex(12)
+WECHAT = {"WECHAT_TOKEN": secrets.token_hex(16),
+          "WECHAT_ENCODING_AES_KEY": base64.b64encode(os.urandom(32)).decode().rstrip("="),
+          "WECHAT_APP_ID": "wx" + secrets.token_hex(8), "WECHAT_APP_SECRET": "",
+          "WECHAT_API_BASE": "http://127.0.0.1:9"}   # nothing listens: a late answer is not sent anywhere
+CHANNELS = ("assistant.channels.rest.SafeRestInput:\nassistant.channels.web.WebChatInput:\n"
+            "assistant.channels.web.ConsoleInput:\nassistant.channels.wechat.WeChatInput:\n  reply_timeout: 10\n")
+PROFILES = load("profiles.json")
+HELD_OUT = yaml.safe_load((ROOT / "tests" / "fixtures" / "faq_heldout.yml").read_text(encoding="utf-8"))
+# Questions for which the FAQ selector may be unsure ("您是想问"); the first that gets the buttons is used.
+UNSURE = ["落户以后孩子上学和社保怎么办", "户口和居住证哪个先办", "在苏州买房和租房落户有什么区别",
+          "积分和人才落户哪个快", "集体户和公共户哪个好", "毕业生落户和人才落户有什么不一样",
+          "我想了解一下政策", "落户的事情问一下", "户口的问题"]
+OUT_OF_SCOPE = "今天苏州天气怎么样？"
+MASKED = "我的手机13912345678，租房子能落户吗？"
+TODAY = dt.date.today()
+
+
+@dataclass
+class Talk:
+    """One seeded conversation: what was sent and what came back."""
+
+    sender: str
+    sent: list[str] = field(default_factory=list)
+    replies: list[list[dict]] = field(default_factory=list)
+
+
+@dataclass
+class Store:
+    srv: object
+    reviewed: Path
+    talks: dict[str, Talk]
+
+    def get(self, path: str, **params) -> requests.Response:
+        return requests.get(f"{self.srv.rasa_url}/webhooks/console/review{path}", params=params,
+                            headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+
+    def data(self, **params) -> dict:
+        r = self.get("/data", **{"since": TODAY.isoformat(), "until": TODAY.isoformat(), **params})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def label(self, body: dict) -> requests.Response:
+        return requests.post(f"{self.srv.rasa_url}/webhooks/console/review/label", json=body,
+                             headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+
+
+def _say(srv, talk: Talk, text: str) -> list[dict]:
+    replies = srv.webhook(talk.sender, text)
+    talk.sent.append(text)
+    talk.replies.append(replies)
+    return replies
+
+
+def _shift(db: Path, sender: str, seconds: float) -> None:
+    """Moves a conversation back in time in the store, as if it had happened `seconds` earlier."""
+    with sqlite3.connect(db, timeout=30) as conn:
+        conn.execute("UPDATE events SET timestamp = timestamp - ? WHERE sender_id = ?", (seconds, sender))
+
+
+def _seed(srv) -> dict[str, Talk]:
+    talks: dict[str, Talk] = {}
+    web = talks["web"] = Talk("web-" + secrets.token_hex(8))            # the web chat's kind of id
+    out = interview(srv, web.sender, PROFILES[0]["profile"])
+    for message, replies in out.transcript:
+        web.sent.append(message)
+        web.replies.append(replies)
+    assert out.assessment is not None
+    _say(srv, web, "转人工")
+    for n, question in enumerate(UNSURE):
+        talk = Talk(f"rest-unsure-{n}-{secrets.token_hex(3)}")
+        replies = _say(srv, talk, question)
+        talks[f"unsure-{n}"] = talk
+        buttons = [b for r in replies for b in r.get("buttons") or []]
+        if any(b["title"] == "都不是" for b in buttons):
+            talks["none"] = talk
+            _say(srv, talk, next(b["payload"] for b in buttons if b["title"] == "都不是"))
+            break
+    assert "none" in talks, "no question got “您是想问”: change UNSURE"
+    oos = talks["oos"] = Talk("rest-oos-" + secrets.token_hex(4))
+    _say(srv, oos, "你好")
+    _say(srv, oos, OUT_OF_SCOPE)
+    stop = talks["stop"] = Talk("rest-stop-" + secrets.token_hex(4))
+    _say(srv, stop, "你好")
+    _say(srv, stop, "工业园区")
+    old = talks["old"] = Talk("rest-old-" + secrets.token_hex(4))
+    _say(srv, old, "你好")
+    masked = talks["masked"] = Talk("rest-masked-" + secrets.token_hex(4))
+    _say(srv, masked, MASKED)
+    held = talks["held"] = Talk("rest-held-" + secrets.token_hex(4))
+    _say(srv, held, next(i["q"] for i in HELD_OUT if i["topic"]))
+    wx = WeChat(srv.rasa_url, WECHAT["WECHAT_TOKEN"], WECHAT["WECHAT_ENCODING_AES_KEY"], WECHAT["WECHAT_APP_ID"],
+                "gh_" + secrets.token_hex(6))
+    talks["wechat"] = Talk(new_openid(), sent=["你好"])
+    assert "哪个区" in wx.say(talks["wechat"].sender, "你好")
+    _shift(srv.db, stop.sender, 45 * 60)
+    _shift(srv.db, old.sender, 10 * 86400)
+    return talks
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("review")
+    credentials = workdir / "credentials.yml"
+    credentials.write_text(CHANNELS, encoding="utf-8")
+    reviewed = workdir / "labels" / "reviewed.yml"
+    before = DEFAULT_PATH.read_bytes() if DEFAULT_PATH.exists() else None
+    env = {"CONSOLE_TOKEN": TOKEN, "REVIEWED_NLU": str(reviewed), **WECHAT}
+    with servers(workdir, credentials=credentials, env=env) as srv:
+        yield Store(srv, reviewed, _seed(srv))
+    assert (DEFAULT_PATH.read_bytes() if DEFAULT_PATH.exists() else None) == before, "the tracked file was written"
+
+
+def _senders(rows: list[dict]) -> set[str]:
+    return {r["sender_id"] for r in rows}
+
+
+def _asked(events: list[dict]) -> list[str]:
+    """The fields asked in a conversation, from Rasa's own tracker API (the bot events' ask payloads)."""
+    found = [((e.get("data") or {}).get("custom") or {}).get("field") for e in events if e["event"] == "bot"
+             and ((e.get("data") or {}).get("custom") or {}).get("type") == "ask"]
+    return list(dict.fromkeys(found))
+
+
+# --- the signals kept with each turn ------------------------------------------------------------------------
+
+def test_every_bot_message_keeps_the_row_that_decided_it(store):
+    for key in ("web", "none", "oos"):
+        events = store.srv.tracker(store.talks[key].sender)["events"]
+        bots = [e for e in events if e["event"] == "bot"]
+        assert bots and all((e.get("metadata") or {}).get("turn_branch") for e in bots), key
+    none = store.srv.tracker(store.talks["none"].sender)["events"]
+    rows = [(e.get("metadata") or {}).get("turn_branch") for e in none if e["event"] == "bot"]
+    assert rows[0] == "did_you_mean" and rows[-1] == "faq_choice"
+    web = store.srv.tracker(store.talks["web"].sender)["events"]
+    assert [e for e in web if e["event"] == "bot"][-1]["metadata"]["turn_branch"] == "handoff"
+
+
+# --- the figures and filters -------------------------------------------------------------------------------------
+
+def test_the_filters_find_exactly_the_conversations_they_describe(store):
+    talks = store.talks
+    everyone = store.data()
+    today = {t.sender for k, t in talks.items() if k != "old"}
+    assert _senders(everyone["conversations"]) == today
+    assert everyone["counts"]["conversations"] == len(today)
+    assert _senders(store.data(filter="handoff")["conversations"]) == {talks["web"].sender}
+    assert _senders(store.data(filter="none_chosen")["conversations"]) == {talks["none"].sender}
+    unsure = _senders(store.data(filter="unsure")["conversations"])
+    assert {talks["none"].sender, talks["oos"].sender} <= unsure
+    assert not unsure & {talks["web"].sender, talks["stop"].sender, talks["wechat"].sender}
+    stopped = store.data(filter="abandoned")["conversations"]
+    last_ask = payloads(talks["stop"].replies[-1], "ask")[-1]["field"]
+    assert [(c["sender_id"], c["pending"]) for c in stopped] == [(talks["stop"].sender, last_ask)]
+    assert store.data(filter="handoff,abandoned")["conversations"] == []
+    assert _senders(store.data(channel="web")["conversations"]) == {talks["web"].sender}
+    assert _senders(store.data(channel="wechat")["conversations"]) == {talks["wechat"].sender}
+    assert _senders(store.data(channel="rest")["conversations"]) == today - {talks["web"].sender,
+                                                                             talks["wechat"].sender}
+    assert set(everyone["channels"]) == {"rest", "web", "wechat"}
+    week = store.data(since=(TODAY - dt.timedelta(days=11)).isoformat())
+    assert _senders(week["conversations"]) == today | {talks["old"].sender}
+    bad = store.get("/data", since="2026-02-30")
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]
+    assert store.get("/data", filter="everything").status_code == 400
+
+
+def test_the_drop_off_table_counts_what_was_asked_and_where_residents_stopped(store):
+    talks = store.talks
+    expected: dict[str, int] = {}
+    for talk in {t.sender: t for k, t in talks.items() if k != "old"}.values():
+        asked = _asked(store.srv.tracker(talk.sender)["events"])
+        if talk is not talks["wechat"]:   # the REST replies say the same
+            assert asked == list(dict.fromkeys(p["field"] for r in talk.replies for p in payloads(r, "ask")))
+        for name in asked:
+            expected[name] = expected.get(name, 0) + 1
+    rows = store.data()["dropoff"]
+    assert {r["field"]: r["asked"] for r in rows} == expected
+    last_ask = payloads(talks["stop"].replies[-1], "ask")[-1]["field"]
+    assert {r["field"]: r["stopped"] for r in rows if r["stopped"]} == {last_ask: 1}
+    assert [r["asked"] for r in rows] == sorted((r["asked"] for r in rows), reverse=True)
+    assert all(r["label"] and r["label"] != r["field"] for r in rows)
+
+
+def test_unanswered_questions_are_the_questions_not_the_none_of_these(store):
+    rows = store.data()["unanswered"]
+    texts = {r["text"]: r for r in rows}
+    question = store.talks["none"].sent[0]
+    assert question in texts and texts[question]["reasons"] == ["none_chosen"]
+    assert texts[question]["sender_id"] == store.talks["none"].sender and texts[question]["turn"] == 0
+    assert OUT_OF_SCOPE in texts and set(texts[OUT_OF_SCOPE]["reasons"]) <= {"out_of_scope", "no_answer"}
+    assert not any(t.startswith("/") or t == "都不是" for t in texts)
+
+
+def test_a_conversation_shows_every_turn_with_its_signals(store):
+    talk = store.talks["none"]
+    r = store.get(f"/conversation/{talk.sender}")
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert [t["text"] for t in got["turns"]] == talk.sent
+    first, choice = got["turns"]
+    buttons = [b["payload"] for b in talk.replies[0][0]["buttons"]]
+    assert first["offered"] == [choice_topic(p) for p in buttons if choice_topic(p) != "none"]
+    assert first["low_confidence"] and first["branch"] == "did_you_mean"
+    assert choice["chosen"] == "none" and choice["payload"]
+    parsed = requests.post(f"{store.srv.rasa_url}/model/parse", json={"text": talk.sent[0]}, timeout=30).json()
+    ranking = parsed["response_selector"]["faq"]["ranking"]
+    assert first["faq_topic"] == ranking[0]["intent_response_key"].split("/", 1)[1]
+    assert first["faq_score"] == pytest.approx(ranking[0]["confidence"], abs=1e-3)
+    best = next(i for i in parsed["intent_ranking"] if i["name"] != "nlu_fallback")
+    assert first["intent"] == best["name"] and first["confidence"] == pytest.approx(best["confidence"], abs=1e-3)
+    masked = store.get(f"/conversation/{store.talks['masked'].sender}")
+    assert "13912345678" not in masked.text and "139****5678" in masked.json()["turns"][0]["text"]
+    stop = store.get(f"/conversation/{store.talks['stop'].sender}").json()
+    assert stop["flags"]["abandoned"] and stop["pending_label"]
+    assert store.get("/conversation/nobody-" + secrets.token_hex(4)).status_code == 404
+
+
+# --- "标注正确主题" ---------------------------------------------------------------------------------------------------
+
+def test_labelling_appends_the_stored_masked_text_once(store):
+    masked = store.talks["masked"].sender
+    first = store.label({"sender_id": masked, "turn": 0, "topic": "rental_settlement"})
+    assert first.status_code == 200, first.text
+    assert first.json()["added"] is True and "租房能不能落户" in first.json()["message"]
+    again = store.label({"sender_id": masked, "turn": 0, "topic": "rental_settlement"})
+    assert again.status_code == 200 and again.json()["added"] is False
+    other = store.label({"sender_id": masked, "turn": 0, "topic": "points_line"})
+    assert other.status_code == 409 and "faq/rental_settlement" in other.json()["error"]
+    examples = [(m.get("intent_response_key"), m.get("text"))
+                for m in RasaYAMLReader().read(str(store.reviewed)).intent_examples]
+    assert examples == [("faq/rental_settlement", "我的手机139****5678，租房子能落户吗？")]
+    assert "13912345678" not in store.reviewed.read_text(encoding="utf-8")
+    held = store.label({"sender_id": store.talks["held"].sender, "turn": 0, "topic": "rental_settlement"})
+    assert held.status_code == 409 and "测试集" in held.json()["error"]
+    payload = store.label({"sender_id": store.talks["none"].sender, "turn": 1, "topic": "rental_settlement"})
+    assert payload.status_code == 400 and "按钮" in payload.json()["error"]
+    for body in ({"sender_id": masked, "turn": 9, "topic": "rental_settlement"}, {"sender_id": masked},
+                 {"sender_id": masked, "turn": True, "topic": "rental_settlement"}, [1]):
+        assert store.label(body).status_code == 400, body
+    assert store.label({"sender_id": "nobody", "turn": 0, "topic": "rental_settlement"}).status_code == 404
+
+
+# --- the command line -------------------------------------------------------------------------------------------
+
+def _cli(store, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RASA_DB": str(store.srv.db), "DATABASE_URL": ""}
+    return subprocess.run([sys.executable, "-m", "assistant", "review", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+
+
+def test_the_command_line_prints_the_same_figures_from_the_store(store):
+    api = store.data()
+    done = _cli(store, "--since", TODAY.isoformat(), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert str(store.srv.db) in done.stderr
+    got = json.loads(done.stdout)
+    assert (got["since"], got["until"]) == (TODAY.isoformat(), TODAY.isoformat())
+    for key in ("counts", "dropoff", "unanswered"):
+        assert got[key] == api[key], key
+    md = _cli(store, "--since", (TODAY - dt.timedelta(days=11)).isoformat())
+    assert md.returncode == 0, md.stderr
+    out = md.stdout
+    assert out.startswith(f"# 对话复核：{TODAY - dt.timedelta(days=11)} 至 {TODAY}")
+    everyone = {t.sender for t in store.talks.values()}
+    # the old conversation, too, stopped at its first question (10 days ago)
+    assert f"共 {len(everyone)} 个对话" in out and "| 要求转人工 | 1 |" in out and "| 中途放弃 | 2 |" in out
+    assert store.talks["none"].sent[0] in out and OUT_OF_SCOPE.replace("|", "\\|") in out
+    stop_field = payloads(store.talks["stop"].replies[-1], "ask")[-1]["field"]
+    assert f"（{stop_field}） |" in out and "13912345678" not in out
+
+
+# --- the token ---------------------------------------------------------------------------------------------------
+
+def test_the_review_needs_the_console_token(store):
+    base = f"{store.srv.rasa_url}/webhooks/console/review"
+    for headers, params in [({}, {}), ({"Authorization": "Bearer wrong"}, {}), ({}, {"token": "wrong"})]:
+        page = requests.get(base, headers=headers, params=params, timeout=30)
+        assert page.status_code == 401 and "坐席口令" in page.text and page.headers["content-type"].startswith("text/html")
+        for path in ("/data", f"/conversation/{store.talks['web'].sender}"):
+            r = requests.get(base + path, headers=headers, params=params, timeout=30)
+            assert r.status_code == 401 and "口令" in r.json()["error"], path
+        r = requests.post(base + "/label", json={"sender_id": store.talks["masked"].sender, "turn": 0,
+                                                 "topic": "points_line"}, headers=headers, params=params, timeout=30)
+        assert r.status_code == 401
+    page = requests.get(base, params={"token": TOKEN}, timeout=30)
+    assert page.status_code == 200 and "对话复核" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    moved = requests.get(base + "/", params={"token": TOKEN}, allow_redirects=False, timeout=30)
+    assert moved.status_code == 301 and moved.headers["location"] == f"/webhooks/console/review?token={TOKEN}"
+    for name in ("review.js", "dropoff.js", "review.css"):
+        asset = requests.get(f"{base}/static/{name}", timeout=30)
+        assert asset.status_code == 200 and "innerHTML" not in asset.text and "http" not in asset.text.replace(
+            "http://www.w3.org/2000/svg", ""), name
+    assert requests.get(f"{base}/static/review.html", timeout=30).status_code == 404
+
+
+CONSOLE_ONLY = """
+import sys
+from sanic import Sanic
+from rasa.core.channels.channel import register
+from assistant.channels.web import ConsoleInput
+app = Sanic("review_without_agent")
+register([ConsoleInput()], app, route="/webhooks/")
+app.run(host="127.0.0.1", port=int(sys.argv[1]), workers=1, access_log=False, motd=False)
+"""
+
+
+@pytest.mark.parametrize("token", ["", "set"], ids=["no CONSOLE_TOKEN", "no SQL store"])
+def test_without_a_token_or_a_store_the_review_answers_503(tmp_path, token):
+    port = free_port()
+    env = {**_env(tmp_path / "tracker.db", 0), "CONSOLE_TOKEN": token}
+    log = tmp_path / "console.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-c", CONSOLE_ONLY, str(port)], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}/webhooks/console/review"
+        _wait(f"{base}/static/review.js", proc, log, 120)
+        auth = {"Authorization": f"Bearer {token}"}
+        for method, path in [("GET", "/data"), ("GET", "/conversation/x"), ("POST", "/label")]:
+            r = requests.request(method, base + path, json={}, headers=auth, timeout=30)
+            assert r.status_code == 503, (path, r.text)
+            assert ("CONSOLE_TOKEN" if not token else "SQL") in r.json()["error"]
+        page = requests.get(base, params={"token": token or "x"}, timeout=30)
+        assert page.status_code == (503 if not token else 200)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+# --- the page in a real browser ------------------------------------------------------------------------------------
+
+def _rows(page) -> set[str]:
+    page.wait_for_function("() => !document.getElementById('run').disabled")
+    return set(page.locator("#list tbody tr").evaluate_all("rows => rows.map(r => r.dataset.sender)"))
+
+
+def test_the_review_page_in_a_browser(store, browser_factory):  # noqa: F811 (the fixture)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    talks = store.talks
+    origin = store.srv.rasa_url
+    page = browser_factory(viewport={"width": 1440, "height": 1000}).new_page()
+    problems = _watch(page, origin)
+    page.goto(f"{origin}/webhooks/console/review?token={TOKEN}")
+    page.locator("#list tbody tr").first.wait_for()
+    assert TOKEN not in page.url
+    week = _rows(page)
+    assert week == {t.sender for k, t in talks.items() if k != "old"}   # the last 7 days: not the old one
+    api = store.data(since=(TODAY - dt.timedelta(days=6)).isoformat())
+    assert page.locator('[data-count="handoff"] dd').inner_text() == str(api["counts"]["handoff"])
+    # every control has a label; the chart is an image with a text alternative and a table beside it
+    unlabelled = page.evaluate("""() => Array.from(document.querySelectorAll('input, select, button'))
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+        .map(e => e.outerHTML)""")
+    assert unlabelled == []
+    bars = page.locator("#dropoff svg g.bar")
+    assert bars.count() == len(api["dropoff"])
+    assert [(b.get_attribute("data-field"), int(b.get_attribute("data-asked")), int(b.get_attribute("data-stopped")))
+            for b in bars.all()] == [(r["field"], r["asked"], r["stopped"]) for r in api["dropoff"]]
+    stop_field = payloads(talks["stop"].replies[-1], "ask")[-1]["field"]
+    assert page.locator(f'#dropoff g.bar[data-field="{stop_field}"] rect.bar-stopped').count() == 1
+    assert page.locator("#dropoff svg").get_attribute("role") == "img"
+    assert "问过" in page.locator("#dropoff svg desc").text_content()
+
+    # a filter by keyboard: Tab from the channel to the second filter, Space; the focus is visible
+    page.focus("#channel")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelectorAll('#list tbody tr').length === 1")
+    assert _rows(page) == {talks["none"].sender}
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert page.evaluate("() => document.activeElement.id") == "filter-none_chosen" and outline != "none"
+    page.keyboard.press("Space")
+    page.select_option("#channel", "web")
+    page.wait_for_function("() => document.querySelectorAll('#list tbody tr').length === 1")
+    assert _rows(page) == {talks["web"].sender}
+    page.select_option("#channel", "")
+    page.check("#filter-unsure")
+    assert {talks["none"].sender, talks["oos"].sender} <= _rows(page)
+    page.uncheck("#filter-unsure")
+
+    # a conversation: its transcript with the signals; "标注正确主题" and "保存为测试"
+    page.locator(f'#list tr[data-sender="{talks["oos"].sender}"] button').click()
+    page.locator("#transcript li").first.wait_for()
+    assert page.locator("#transcript li").count() == len(talks["oos"].sent)
+    assert page.evaluate("() => document.activeElement.id") == "detail-title"
+    question = page.locator("#transcript li").nth(1)
+    assert question.locator(".say-user .plain-text").inner_text() == OUT_OF_SCOPE
+    assert "意图" in question.locator(".signals").inner_text()
+    assert question.locator(".tag").count() >= 1
+    question.locator("select").select_option("employment_services")
+    question.locator(".label-button").click()
+    page.wait_for_function("() => document.getElementById('label-status').textContent.length > 0")
+    assert "已把这句话加入" in page.locator("#label-status").inner_text()
+    written = [(m.get("intent_response_key"), m.get("text"))
+               for m in RasaYAMLReader().read(str(store.reviewed)).intent_examples]
+    assert ("faq/employment_services", OUT_OF_SCOPE) in written
+    with page.expect_download() as download:
+        page.click("#save-test")
+    saved = yaml.safe_load(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert {"user": OUT_OF_SCOPE} in saved["test_cases"][0]["steps"]
+    page.keyboard.press("Escape")
+    assert page.locator("#detail").is_hidden()
+
+    # the "您是想问" conversation, opened from the unanswered questions: the choice beside its turn
+    page.locator("#unanswered tbody tr", has_text=talks["none"].sent[0]).locator("button").click()
+    page.locator("#transcript li").first.wait_for()
+    signals = page.locator("#transcript li").nth(1).locator(".signals").inner_text()
+    assert "都不是" in signals and page.locator("#transcript li").nth(1).locator("select").count() == 0
+    assert "您是想问" in page.locator("#transcript li").first.locator(".signals").inner_text()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / "review.png"))
+    assert not problems, problems
