@@ -37,7 +37,7 @@ def _cell(text: Any) -> str:
 def _counts(figures: dict) -> list[str]:
     words, counts = texts()["report"], figures["counts"]
     channels = "，".join(f"{channel_name(c)} {n}" for c, n in counts["channels"].items()) or words["no_channels"]
-    out = [words["total"].format(channels=channels, **counts), "", words["counts_heading"], "",
+    out = [words["total"].format(**{**counts, "channels": channels}), "", words["counts_heading"], "",
            words["counts_header"], "|---|---:|---|"]
     for name, label in texts()["filters"].items():
         note = texts()["filter_help"][name]

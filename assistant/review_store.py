@@ -79,10 +79,12 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 def _events(conn: sa.engine.Connection, senders: list[str]) -> dict[str, list[dict]]:
     """Every event of these conversations, in the store's order; the row's timestamp is the event's time."""
     out: dict[str, list[dict]] = {s: [] for s in senders}
-    kinds = ("user", "bot", "slot")
+    # messages, and of the slots only the handoff flag (the last assessment's slot is big, and not needed)
+    kinds = sa.or_(EVENTS.c.type_name.in_(("user", "bot")),
+                   sa.and_(EVENTS.c.type_name == "slot", EVENTS.c.data.like("%handoff_requested%")))
     for chunk in _chunks(senders):
         query = (sa.select(EVENTS.c.sender_id, EVENTS.c.timestamp, EVENTS.c.data)
-                 .where(EVENTS.c.sender_id.in_(chunk), EVENTS.c.type_name.in_(kinds)).order_by(EVENTS.c.id))
+                 .where(EVENTS.c.sender_id.in_(chunk), kinds).order_by(EVENTS.c.id))
         for sender, stamp, data in conn.execute(query):
             try:
                 event = json.loads(data)

@@ -46,6 +46,20 @@ def test_the_default_is_the_tracked_file_and_the_tests_point_elsewhere(path):
     assert reviewed_nlu.reviewed_path() == path
 
 
+def test_every_held_out_phrasing_is_seen_and_the_tracked_labels_hold_none_of_them():
+    """The fixtures scanned include every held-out question; a committed data/nlu/reviewed.yml takes none of the
+    fixtures' phrasings that are not training data elsewhere."""
+    held = reviewed_nlu.held_out()
+    assert all(reviewed_nlu.plain(i["q"]) in held for i in HELD_OUT)
+    if reviewed_nlu.DEFAULT_PATH.exists():
+        others = {reviewed_nlu.plain(e) for f in (ROOT / "data" / "nlu").glob("*.yml") if f != reviewed_nlu.DEFAULT_PATH
+                  for _, e in reviewed_nlu._examples(yaml.safe_load(f.read_text(encoding="utf-8")))}
+        labelled = [e for _, e in reviewed_nlu._examples(yaml.safe_load(
+            reviewed_nlu.DEFAULT_PATH.read_text(encoding="utf-8")))]
+        leaked = [e for e in labelled if reviewed_nlu.plain(e) in held - others]
+        assert not leaked, f"held-out phrasings in {reviewed_nlu.DEFAULT_PATH}: {leaked}"
+
+
 def test_a_label_creates_a_rasa_nlu_file_with_its_header_that_rasa_reads(path):
     done = add_example("住了一年多的出租屋，户口能迁进来不", "rental_settlement")
     assert done.added and done.path == path and done.text == "住了一年多的出租屋，户口能迁进来不"
