@@ -21,6 +21,10 @@ STATE_SLOTS = {
     "skipped": "skipped_fields", "mode": "interview_mode", "answered": "answered", "age_range": "age_range",
     "offer": "pending_offer", "handoff": "handoff_requested", "last_assessment": "last_assessment",
 }
+# Kept with every bot message of a turn (the BotUttered metadata, stored with the tracker): the row of the
+# decision table that decided it, for the staff's conversation review (assistant/review.py). Channels do not
+# send metadata on to residents.
+BRANCH_KEY = "turn_branch"
 
 
 def state_of(tracker: Tracker) -> State:
@@ -84,7 +88,8 @@ class ActionTurn(Action):
         for say in result.say:
             if say.response:
                 dispatcher.utter_message(response=say.response, json_message=say.payload, buttons=say.buttons,
-                                         **say.values)
+                                         **{**say.values, BRANCH_KEY: result.branch})
             else:
-                dispatcher.utter_message(text=say.text, json_message=say.payload, buttons=say.buttons)
+                dispatcher.utter_message(text=say.text, json_message=say.payload, buttons=say.buttons,
+                                         **{BRANCH_KEY: result.branch})
         return events_of(before, result)

@@ -1,7 +1,8 @@
 """The command line: `python -m assistant assess PROFILE.json|- [--as-of DATE] [--format json|text]`,
 `python -m assistant assess --batch IN.csv [-o OUT.csv]` and
 `python -m assistant rules [--as-of DATE] [--format text|md|json] [--changes FROM TO]` (the rules sheet) and
-`python -m assistant purge --older-than 180d | --conversation ID [--dry-run] [--endpoints endpoints.yml]`.
+`python -m assistant purge --older-than 180d | --conversation ID [--dry-run] [--endpoints endpoints.yml]` and
+`python -m assistant review --since 2026-11-01 [--until D] [--format md|json]` (the conversation review's figures).
 
 Bad input prints a Chinese message naming the field and exits with status 2, never a traceback.
 """
@@ -120,6 +121,35 @@ def _purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review(args: argparse.Namespace) -> int:
+    """The conversation review's figures for a date range, from the tracker store (assistant/review_report.py)."""
+    import time
+
+    from . import retention, review, review_report, review_store
+
+    words = review_report.texts()
+    try:
+        span = review_store.parse_range(args.since, args.until)
+        url = retention.database_url(Path(args.endpoints))
+        print(words["report"]["database"].format(where=retention.shown(url)), file=sys.stderr)
+        engine = retention.connect(url)
+        now = time.time()
+        figures = review.figures(review_store.conversations(engine, span, now), top=args.top)
+    except review_store.RangeError as exc:
+        print(f"{_msg('errors', 'heading')}{words['range'][exc.key].format(**exc.fields)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except retention.RetentionError as exc:
+        print(f"{_msg('errors', 'heading')}{_msg('purge', exc.key, **exc.fields)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except review_store.sa.exc.SQLAlchemyError as exc:   # the table is there, but not as Rasa writes it
+        print(f"{_msg('errors', 'heading')}{_msg('purge', 'cannot_connect', where=retention.shown(url), error=exc)}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = review_report.as_json(figures, span, now) if args.format == "json" else review_report.markdown(figures, span)
+    print(out.rstrip("\n"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="苏州落户政策助手：评估落户渠道")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,9 +171,18 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--dry-run", action="store_true", help="只统计将删除多少，不删除")
     q.add_argument("--endpoints", default=str(Path(__file__).resolve().parents[1] / "endpoints.yml"),
                    help="读取 tracker_store 配置的文件（默认项目的 endpoints.yml）")
+    v = sub.add_parser("review", help="对话复核：一段时间内转人工、答不上、中途放弃的对话，供周报使用")
+    v.add_argument("--since", required=True, help="开始日期（YYYY-MM-DD，含）")
+    v.add_argument("--until", help="结束日期（YYYY-MM-DD，含；默认今天）")
+    v.add_argument("--format", choices=("md", "json"), default="md", help="md（默认，Markdown）或 json")
+    v.add_argument("--top", type=int, default=10, help="列出多少个没有答上的问题（默认10）")
+    v.add_argument("--endpoints", default=str(Path(__file__).resolve().parents[1] / "endpoints.yml"),
+                   help="读取 tracker_store 配置的文件（默认项目的 endpoints.yml）")
     args = parser.parse_args(argv)
     if args.command == "purge":
         return _purge(args)
+    if args.command == "review":
+        return _review(args)
     if args.command == "assess" and (args.profile is None) == (args.batch is None):
         parser.error("请给出一个画像文件（或 -），或用 --batch 给出CSV文件")
     try:

@@ -10,17 +10,22 @@ configured as deploy/ configures them.
 - WeChat: the same MsgId sent to both instances is answered by both and reaches the assistant once; numbered
   options offered by one instance are understood by the other; a signed plaintext URL cannot be reused there;
 - one instance killed (SIGKILL) in the middle: every conversation goes on on the other, nothing lost or doubled;
-- nginx: the REST body limit (16 KiB, the channel's own answer), Rasa's HTTP API not reachable.
+- nginx: the REST body limit (16 KiB, the channel's own answer), Rasa's HTTP API not reachable;
+- the conversation review reads PostgreSQL: its page's API on both instances and `python -m assistant review`
+  (DATABASE_URL) give the same figures, which count what PostgreSQL holds.
 
 CONVERSATIONS (default 20) sets the size of the first run.
 """
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import itertools
 import json
 import os
 import secrets
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -28,11 +33,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from assistant.rules import policy
 from tests.support import services
 from tests.support.fixtures import load
 from tests.support.residents import Resident, decided_right, talk
+from tests.support.servers import ROOT, payloads
 from tests.support.topology import Topology, production, stored_problems
 
 pytestmark = [pytest.mark.servers, pytest.mark.production]  # `make test-production` only
@@ -40,6 +47,7 @@ pytestmark = [pytest.mark.servers, pytest.mark.production]  # `make test-product
 FAULT = policy().messages["input"]["fault"]
 CONVERSATIONS = int(os.environ.get("CONVERSATIONS", "20"))
 PROFILES = load("profiles.json")
+CONSOLE_TOKEN = "console-" + secrets.token_hex(12)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +62,8 @@ def topology(tmp_path_factory, wechat_keys) -> Topology:
     gone = services.missing()
     if gone:
         pytest.fail(f"not installed: {', '.join(gone)}; `make services` (as root) installs them")
-    with production(tmp_path_factory.mktemp("production"), instances=2, action_servers=1, env=wechat_keys) as top:
+    env = {**wechat_keys, "CONSOLE_TOKEN": CONSOLE_TOKEN}
+    with production(tmp_path_factory.mktemp("production"), instances=2, action_servers=1, env=env) as top:
         for instance in top.instances:   # the first message after a start is slow
             requests.post(f"{instance.url}/webhooks/rest/webhook", json={"sender": "warm-up", "message": "你好"},
                           timeout=120)
@@ -228,6 +237,55 @@ def test_nginx_refuses_big_bodies_as_the_rest_channel_does_and_hides_rasas_api(t
         assert requests.get(f"{topology.url}{path}", timeout=10).status_code == 404, path
     assert requests.get(f"{topology.url}/webhooks/web/", timeout=10).status_code == 200
     assert requests.get(f"{topology.url}/webhooks/wechat", params={"echostr": "1"}, timeout=10).status_code == 403
+
+
+# --- the conversation review on PostgreSQL -------------------------------------------------------------------------
+
+def _review(top: Topology, path: str, **params) -> requests.Response:
+    return requests.get(f"{top.url}/webhooks/console/review{path}", params=params, timeout=60,
+                        headers={"Authorization": f"Bearer {CONSOLE_TOKEN}"})
+
+
+def test_the_review_figures_come_from_postgresql(topology):
+    prefix = f"review-{secrets.token_hex(3)}"
+    handoff, stop = f"{prefix}-handoff", f"{prefix}-stop"
+    for sender, message in [(handoff, "你好"), (handoff, "转人工"), (stop, "你好")]:
+        topology.webhook(sender, message)
+    replies, _ = topology.webhook(stop, "工业园区")
+    pending = payloads(replies, "ask")[-1]["field"]
+    [done] = converse(topology, prefix, 1, workers=1)
+    engine = topology.engine()
+    today = dt.date.today()
+    start = time.mktime(today.timetuple())
+    try:
+        with engine.begin() as conn:   # the resident left 45 minutes ago
+            conn.execute(sa.text("UPDATE events SET timestamp = timestamp - 2700 WHERE sender_id = :s"), {"s": stop})
+            senders = {row[0] for row in conn.execute(sa.text(
+                "SELECT DISTINCT sender_id FROM events WHERE type_name = 'user' AND timestamp >= :t"), {"t": start})}
+    finally:
+        engine.dispose()
+    answers = [_review(topology, "/data", since=today.isoformat()) for _ in topology.instances]   # round robin
+    assert all(a.status_code == 200 for a in answers), [a.text[:300] for a in answers]
+    api = answers[0].json()
+    assert {a.headers.get("X-Upstream") for a in answers} == {f"127.0.0.1:{i.port}" for i in topology.instances}
+    assert all(a.json()["counts"] == api["counts"] for a in answers)
+    assert {c["sender_id"] for c in api["conversations"]} == senders and api["counts"]["conversations"] == len(senders)
+    flagged = _review(topology, "/data", since=today.isoformat(), filter="handoff").json()["conversations"]
+    assert handoff in {c["sender_id"] for c in flagged}
+    stopped = _review(topology, "/data", since=today.isoformat(), filter="abandoned").json()["conversations"]
+    assert (stop, pending) in {(c["sender_id"], c["pending"]) for c in stopped}
+    assert next(r for r in api["dropoff"] if r["field"] == pending)["stopped"] >= 1
+    shown = _review(topology, f"/conversation/{done.sender}").json()
+    assert [t["text"] for t in shown["turns"]] == [text for text, _, _ in done.turns]
+    cli = subprocess.run([sys.executable, "-m", "assistant", "review", "--since", today.isoformat(), "--format",
+                          "json"], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                         env={**os.environ, "DATABASE_URL": topology.postgres.url})
+    assert cli.returncode == 0, cli.stderr
+    assert "postgresql://" in cli.stderr and topology.postgres.url.split("@")[-1] in cli.stderr
+    figures = json.loads(cli.stdout)
+    assert (figures["counts"], figures["dropoff"], figures["unanswered"]) == \
+        (api["counts"], api["dropoff"], api["unanswered"])
+    print(f"\nreview from PostgreSQL: {api['counts']}")
 
 
 # --- one instance killed in the middle (last: it leaves one instance) ------------------------------------------------

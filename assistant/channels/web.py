@@ -5,12 +5,11 @@ credentials.yml:
     assistant.channels.web.WebChatInput:   # name "web":     GET /webhooks/web/
     assistant.channels.web.ConsoleInput:   # name "console": GET /webhooks/console/ (CONSOLE_TOKEN)
 
-The chat page talks to the REST channel on the same origin (POST /webhooks/rest/webhook) and draws the
-`ask` and `assessment` payloads of docs/interfaces.md §3. The console runs the engine directly
-(POST /webhooks/console/assess) and reads a resident's conversation from the agent's tracker store
-(GET /webhooks/console/conversation/<sender_id>), and offers it as a conversation test
-(GET /webhooks/console/conversation/<sender_id>/test.yml, assistant/conversation_tests.py). Everything the
-pages load is in assistant/web/.
+The chat page talks to the REST channel on the same origin (POST /webhooks/rest/webhook) and draws the `ask`
+and `assessment` payloads of docs/interfaces.md §3. The console runs the engine directly (POST …/assess), reads
+a resident's conversation from the agent's tracker store (GET /webhooks/console/conversation/<sender_id>) and
+offers it as a conversation test (GET …/conversation/<sender_id>/test.yml, assistant/conversation_tests.py).
+Its review page, /webhooks/console/review, is assistant/channels/review.py. The pages' files: assistant/web/.
 """
 from __future__ import annotations
 
@@ -34,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from assistant import dialogue, sheet
+from assistant.channels import review
 from assistant.conversation_tests import as_test_case
 from assistant.engine import assess
 from assistant.explain import changes, explain, next_steps, recommendation, still_missing
@@ -397,4 +397,5 @@ class ConsoleInput(InputChannel):
                                 headers={**SECURITY_HEADERS,
                                          "Content-Disposition": f'attachment; filename="test-{name}.yml"'})
 
+        review.routes(bp, self)
         return bp
