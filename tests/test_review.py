@@ -25,6 +25,7 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 from assistant.review import choice_topic
 from assistant.reviewed_nlu import DEFAULT_PATH
+from tests.support.a11y import assert_accessible
 from tests.support.review_seed import CHANNELS, OUT_OF_SCOPE, TODAY, TOKEN, WECHAT, Store, seed
 from tests.support.servers import ROOT, _env, _wait, free_port, payloads, servers
 from tests.test_web import SCREENSHOTS, _watch, browser_factory  # noqa: F401 (a fixture)
@@ -348,13 +349,16 @@ def _label_the_unanswered_question(page, store) -> None:
 def test_the_review_page_in_a_browser(store, browser_factory):  # noqa: F811 (the fixture)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     origin = store.srv.rasa_url
-    page = browser_factory(viewport={"width": 1440, "height": 1000}).new_page()
+    # bypass_csp: axe-core is injected as a script tag, which the page's policy (script-src 'self') refuses
+    page = browser_factory(viewport={"width": 1440, "height": 1000}, bypass_csp=True).new_page()
     problems = _watch(page, origin)
     page.goto(f"{origin}/webhooks/console/review?token={TOKEN}")
     page.locator("#list tbody tr").first.wait_for()
     assert TOKEN not in page.url
+    assert_accessible(page, "review page, the list and the chart")
     _figures_and_filters(page, store)
     _a_conversation(page, store)
+    assert_accessible(page, "review page, a conversation open")
     _label_the_unanswered_question(page, store)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOTS / "review.png"))
