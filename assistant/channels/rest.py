@@ -5,7 +5,7 @@ answer (the list of bot messages {recipient_id, text, custom, buttons …}) as R
 
 - a body over 16 KiB is refused with 413 before it is read whole or parsed (Content-Length first);
 - a body that is not a JSON object with a string "message", a valid "sender" (1–64 characters of
-  [A-Za-z0-9_.:@-]) and, if any, an object "metadata" gets 400 with a Chinese {"error": …}, never a 500;
+  [A-Za-z0-9_.:@-]) and, if any, an object "metadata" (nested at most 16 deep) gets 400 with a Chinese {"error": …}, never a 500;
 - an optional "message_id" (the same characters) makes a retry safe: when the conversation's last stored
   message has that id, its stored replies are the answer and the message is not handled again (a Rasa
   instance that died after storing a turn, before answering, whose request nginx passed to another);
@@ -74,8 +74,9 @@ def parse_request(body: bytes) -> dict[str, Any] | str:
         return _TEXTS["bad_message"]
     if not limits.valid_sender(data.get("sender")):
         return _TEXTS["bad_sender"]
-    if data.get("metadata") is not None and not isinstance(data["metadata"], dict):
-        return _TEXTS["bad_metadata"]
+    if data.get("metadata") is not None and (not isinstance(data["metadata"], dict)
+                                             or limits.json_depth(data["metadata"]) > limits.MAX_METADATA_DEPTH):
+        return _TEXTS["bad_metadata"]   # deeper ones would exhaust the stack of the code that cleans them
     if data.get("message_id") is not None and not limits.valid_sender(data["message_id"]):
         return _TEXTS["bad_message_id"]
     return data
