@@ -205,23 +205,22 @@ def _numbers(chain: list[re.Match], today: dt.date | None) -> list[Finding]:
     found: list[Finding] = []
     i = 0
     while i < len(chain):
-        best = None
+        best: tuple[int, str, tuple[str, int]] | None = None
         digits = ""
         for j in range(i, len(chain)):
-            digits += chain[j].group()
+            digits += chain[j].group().upper()
             if len(digits) > _MAX_DIGITS:
                 break
-            kind = _kind(digits.upper(), today)
-            if kind is not None:
-                best = (j, digits.upper(), kind)
+            what = _kind(digits, today)
+            if what is not None:
+                best = (j, digits, what)
         if best is None:
             i += 1
             continue
-        j, value, (kind, skip) = best
-        start = _offset(chain[i:j + 1], skip)
-        value = value[skip:]
-        found.append(Finding(kind, start, chain[j].end(), value, _mask(kind, value)))
-        i = j + 1
+        last, number, (kind, skip) = best
+        value = number[skip:]
+        found.append(Finding(kind, _offset(chain[i:last + 1], skip), chain[last].end(), value, _mask(kind, value)))
+        i = last + 1
     return found
 
 

@@ -12,6 +12,9 @@ answer (the list of bot messages {recipient_id, text, custom, buttons …}) as R
 - the message goes through assistant/channels/guard.py: cleaned, too long ones answered politely without
   reaching NLU, personal data masked, and always an answer within `turn_timeout` seconds (default 4.5).
 
+Each reply may carry one field more than Rasa's: "response", the name of the domain response it was rendered
+from (what the tracker's bot event records as metadata.utter_action).
+
 Not offered: `?stream=true` (the answer comes whole: the fault message needs to know whether anything was
 said) and the client's own "input_channel" (the tracker records "rest").
 """
@@ -33,6 +36,7 @@ from assistant.channels.guard import guarded, limit_action_calls
 from assistant.rules import policy
 
 DEFAULT_TURN_TIMEOUT = 4.5   # seconds: the resident hears something within 5 s, whatever happens behind
+RESPONSE_KEY = "response"    # the name of the domain response a reply was rendered from (optional field)
 
 _TEXTS = policy().messages["input"]
 
@@ -92,6 +96,20 @@ async def stored_replies(app: Any, sender_id: str, message_id: str) -> list[dict
     return await store.replies_to_last_message(sender_id, message_id)
 
 
+class NamingOutputChannel(CollectingOutputChannel):
+    """Rasa's collecting channel; each reply also names the domain response it was rendered from
+    ("response": "utter_faq/points_line"), as the tracker's bot events do (metadata.utter_action), so that a
+    client — the conversation tests (assistant/conversation_tests.py) — need not read the tracker for it."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        name = message.get("utter_action")
+        before = len(self.messages)
+        await super().send_response(recipient_id, message)
+        if isinstance(name, str) and name:
+            for sent in self.messages[before:]:
+                sent[RESPONSE_KEY] = name
+
+
 class SafeRestInput(RestInput):
     """The REST channel (name "rest") with the limits of assistant/limits.py; see the module's docstring."""
 
@@ -130,7 +148,7 @@ class SafeRestInput(RestInput):
                 stored = await stored_replies(request.app, data["sender"], message_id)
                 if stored is not None:
                     return response.json(stored)
-            collector = CollectingOutputChannel()
+            collector = NamingOutputChannel()
             handle = guarded(on_new_message, request.app, self.turn_timeout)
             await handle(UserMessage(data["message"], collector, data["sender"], input_channel=self.name(),
                                      message_id=message_id, metadata=data.get("metadata")))
