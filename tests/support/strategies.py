@@ -153,36 +153,49 @@ def noise(max_size: int = 40) -> st.SearchStrategy[str]:
     return st.lists(characters() | sequences, max_size=max_size).map("".join)
 
 
-def pieces(invisible: bool = True) -> st.SearchStrategy[str]:
+Said = tuple[str, tuple[str, ...]]   # a message and the canonical digits of the personal numbers in it
+
+
+def pieces(invisible: bool = True) -> st.SearchStrategy[Said]:
     """One piece of a message: a phrase, a number with or without a unit, noise, or a personal number."""
-    return st.one_of(
+    plain = st.one_of(
         st.sampled_from(PHRASES),
         noise(),
         st.integers(-10, 10 ** 20).map(str),
         st.builds(lambda n, u: f"{n}{u}", st.integers(0, 2000), st.sampled_from(["岁", "个月", "年", "平", "分", "号"])),
-        st.builds(lambda b, w, a: f"{b}{w.text}{a}", st.sampled_from(BOUNDARIES), written(invisible),
-                  st.sampled_from(BOUNDARIES)),
-    )
+    ).map(lambda text: (text, ()))
+    number = st.builds(lambda b, w, a: (f"{b}{w.text}{a}", (w.digits,)), st.sampled_from(BOUNDARIES),
+                       written(invisible), st.sampled_from(BOUNDARIES))
+    return plain | number
 
 
-def messages(max_pieces: int = 6) -> st.SearchStrategy[str]:
-    """A message as the channels may receive it (surrogates included, as JSON can carry them)."""
-    plain = st.lists(pieces(), max_size=max_pieces).map("".join)
+def _joined(parts: list[Said]) -> Said:
+    return "".join(p[0] for p in parts), tuple(d for p in parts for d in p[1])
+
+
+def said(max_pieces: int = 6) -> st.SearchStrategy[Said]:
+    """A message as the channels may receive it (surrogates included, as JSON can carry them), with the personal
+    numbers in it."""
+    plain = st.lists(pieces(), max_size=max_pieces).map(_joined)
     return st.one_of(
         plain,
-        st.builds(lambda m, s: m + s, plain, st.sampled_from(SURROGATES)),
+        st.builds(lambda m, s: (m[0] + s, m[1]), plain, st.sampled_from(SURROGATES)),
         near_limit(),
     )
 
 
+def messages(max_pieces: int = 6) -> st.SearchStrategy[str]:
+    """The text of `said`."""
+    return said(max_pieces).map(lambda m: m[0])
+
+
 @st.composite
-def near_limit(draw: st.DrawFn, limit: int = 1000) -> str:
-    """A message of about the length limit: just under, at, or just over it (after cleaning)."""
+def near_limit(draw: st.DrawFn, limit: int = 1000) -> Said:
+    """A message of about the length limit: just under, at, or just over it (before cleaning)."""
     length = draw(st.sampled_from([limit - 1, limit, limit + 1, limit - 50, limit + 200]))
-    head = draw(st.lists(pieces(invisible=False), min_size=1, max_size=4).map("".join))
+    text, numbers = _joined(draw(st.lists(pieces(invisible=False), min_size=1, max_size=4)))
     filler = draw(st.sampled_from(["我", "社保", "a", "一二三", "😀"]))
-    text = head + filler * length
-    return text[:length]
+    return (text + filler * length)[:length], numbers   # a number cut off at the end is simply not found
 
 
 @st.composite
