@@ -12,7 +12,7 @@ import os
 from hypothesis import HealthCheck, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-settings.register_profile("ci", max_examples=60, derandomize=True, deadline=None, database=None, print_blob=True,
+settings.register_profile("ci", max_examples=40, derandomize=True, deadline=None, database=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("thorough", max_examples=2000, deadline=None,
                           database=DirectoryBasedExampleDatabase("results/hypothesis"),
