@@ -1,6 +1,7 @@
-"""The WeChat channel over real HTTP on loopback: this module plays WeChat's server (signed XML, plaintext and
-safe mode, with wechatpy) against the real Rasa server and action server, and stands in for WeChat's API server
-(/cgi-bin/token and /cgi-bin/message/custom/send), the only stand-in, since the real one is out of reach.
+"""The WeChat channel over real HTTP on loopback: these tests play WeChat's server (signed XML, plaintext and
+safe mode, with wechatpy) against the real Rasa server and action server, and stand in for WeChat's API server
+(/cgi-bin/token and /cgi-bin/message/custom/send), the only stand-in, since the real one is out of reach (both in
+tests/support/wechat.py, which the HTTP fuzz uses too).
 
 Every test runs twice: with the channel's memory (message ids, answers, signed URLs, numbered options) in the Rasa
 process, as `make run` has it, and on a real Redis server (REDIS_URL, as in production; assistant/channels/state.py).

@@ -165,8 +165,11 @@ def _send(target: Target, route: str, sender: str, text: str, metadata: dict | N
         answered = r.status_code != 200 or bool(r.json())
     seconds = time.perf_counter() - start
     problem = None
-    fault = _FAULT in r.text or _FAULT_WECHAT in r.text or (route.startswith("wechat") and r.status_code == 200
-                                                           and _FAULT_WECHAT in target.wechat.decoded(r, route))
+    if route.startswith("wechat"):
+        said = target.wechat.decoded(r, route) if r.status_code == 200 else ""
+    else:   # the JSON may escape every Chinese character: read it
+        said = "\n".join(str(m.get("text") or "") for m in r.json()) if r.status_code == 200 else ""
+    fault = _FAULT in said or _FAULT_WECHAT in said
     if r.status_code >= 500:
         problem = f"HTTP {r.status_code}: {r.text[:300]}"
     elif not answered:
