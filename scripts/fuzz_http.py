@@ -8,14 +8,15 @@ no answer or any number is stored in clear.
 
 The messages are drawn by hypothesis from tests/support/strategies.py (see tests/support/fuzz.py for how, and
 why not `.example()`): the same seed gives the same messages. tests/test_fuzz.py runs 400 of them in `make test`.
-The figures and every problem go to results/fuzz.json as well.
+The figures and every problem go to results/fuzz.json as well; the servers' logs and tracker store stay in
+results/fuzz-servers/.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -37,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     conversations = fuzz.generate(args.count, args.seed)
     print(f"==> {sum(len(c.messages) for c in conversations)} messages in {len(conversations)} conversations "
           f"(seed {args.seed}); starting the servers", flush=True)
-    with tempfile.TemporaryDirectory(prefix="fuzz-") as work, fuzz.started(Path(work)) as target:
+    work = Path(args.out).parent / "fuzz-servers"    # the servers' logs and tracker store stay for a look
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    with fuzz.started(work) as target:
         report = fuzz.run(target, conversations, jobs=args.jobs, max_seconds=args.max_seconds)
     lines = fuzz.summary(report)
     print("\n".join(lines))
@@ -45,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         "seed": args.seed, "summary": lines, "problems": [asdict(s) for s in report.problems],
+        "faults": [asdict(s) for s in report.sent if s.fault],
         "in_clear": report.in_clear, "slowest": [asdict(s) for s in sorted(report.sent, key=lambda s: -s.seconds)[:10]],
-    }, ensure_ascii=False, indent=1), encoding="utf-8")
+    }, ensure_ascii=False, indent=1), encoding="utf-8", errors="backslashreplace")   # lone surrogates sent
     return 1 if report.problems or report.in_clear else 0
 
 

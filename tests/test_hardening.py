@@ -272,6 +272,17 @@ def test_the_issue_19_message_with_an_x_id_and_a_wrong_check_digit_gets_a_normal
     _nowhere(env, "32058319900101123X", "32058319900101123x", "13912345678", "19900101")
 
 
+@pytest.mark.parametrize("command", ["/restart", "/restart\udfff", "/back", "/session_start"])
+def test_rasa_s_own_commands_typed_get_an_answer_and_forget_nothing(env, command):
+    # found by the fuzz: Rasa ran its own action_restart (or back, session_start), which says nothing, and the
+    # resident got the fault message; now they are words like any other
+    sender = f"command-{command[1:5]}-{len(command)}"
+    env.say(sender, "我在园区上班")
+    replies = env.say(sender, command)
+    assert replies and INPUT["fault"] not in texts(replies), replies
+    assert env.slots(sender)["target_area"] == "苏州工业园区"
+
+
 def test_a_client_cannot_pretend_to_have_given_an_id_number(env):
     sender = "spoof"
     replies = env.say(sender, "我是本科", metadata={"id_card": {"age": 30, "sex": "female"}})

@@ -41,6 +41,7 @@ from tests.support.wechat import WeChat, WeChatAPIStandIn, new_openid
 
 ROUTES = ("rest", "web", "wechat", "wechat_aes")
 _FAULT = policy().messages["input"]["fault"]
+FAST_FAULT = 4.0   # seconds: a fault message sooner than every channel's time budget is a failed turn
 _FAULT_WECHAT = policy().messages["wechat"]["failed"]
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -174,6 +175,8 @@ def _send(target: Target, route: str, sender: str, text: str, metadata: dict | N
         problem = f"HTTP {r.status_code}: {r.text[:300]}"
     elif not answered:
         problem = "no answer"
+    elif fault and seconds < FAST_FAULT:
+        problem = "the fault message at once: a turn that failed, not one that ran out of time"
     return Sent(route, text, r.status_code, seconds, problem, fault)
 
 
@@ -276,6 +279,8 @@ def summary(report: Report) -> list[str]:
     ]
     for s in report.problems[:5]:
         lines.append(f"  problem ({s.route}): {s.problem} — message {s.text[:120]!r}")
+    for s in [s for s in report.sent if s.fault][:5]:
+        lines.append(f"  fault message ({s.route}, {s.seconds:.2f} s) — message {s.text[:120]!r}")
     for number, where in report.in_clear[:5]:
         lines.append(f"  in clear: {number} ({where})")
     return lines
