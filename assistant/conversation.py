@@ -159,7 +159,11 @@ def _is_payload(text: str) -> bool:
 
 
 def _faq_choice(msg: Message) -> str | None:
-    return next((str(e.get("value")) for e in msg.entities if e.get("entity") == "faq_topic"), None)
+    """The topic of a clicked "您是想问…" button; a payload typed with an unknown topic is no choice (it has no
+    answer to send)."""
+    topics = policy().messages["faq_topics"]
+    choice = next((str(e.get("value")) for e in msg.entities if e.get("entity") == "faq_topic"), None)
+    return choice if choice == "none" or choice in topics else None
 
 
 _NONE_OF_THESE = re.compile(r"^(?:都不是|都不对|都不是的|不是这些|都没有|以上都不是)$")

@@ -25,8 +25,10 @@ last `user` (or `as_of`) message:
 answer instead of a real one. Each test case runs in a fresh conversation (a new sender id).
 
 Only the standard library, requests and PyYAML: no Rasa import, so it runs on any machine that can reach
-the assistant. `utter` steps and `export` read the conversation's tracker through Rasa's HTTP API
-(`rasa run --enable-api`; `--token` for its auth token); `export` can use the hotline console instead.
+the assistant's REST channel — `make run`, or a test environment behind nginx, where Rasa's HTTP API is not
+reachable: every check reads the channel's replies (`utter`: the "response" each reply names,
+assistant/channels/rest.py). Only `export` reads a conversation's tracker, through the hotline console
+(`--console-token`) or Rasa's HTTP API (`rasa run --enable-api`; `--token` for its auth token).
 """
 from __future__ import annotations
 
@@ -70,6 +72,8 @@ def _unreachable(url: str) -> str:
             f"Cannot reach the assistant at {url}: start it (make run) or pass --url.")
 
 
+_NO_NAMES = "an assistant older than the response names of its REST channel: assistant/channels/rest.py"
+RESPONSE_KEY = "response"      # the REST channel's name of the domain response a reply was rendered from
 _NO_API = ("读取会话记录需要 Rasa 的 HTTP API（rasa run --enable-api；有口令时加 --token）。\n"
            "Reading the conversation needs Rasa's HTTP API (rasa run --enable-api; --token for its auth token).")
 
@@ -184,7 +188,7 @@ class Client:
     """The REST webhook of a running assistant, and its tracker through Rasa's HTTP API."""
 
     url: str = DEFAULT_URL
-    token: str | None = None      # Rasa's --auth-token, for the tracker
+    token: str | None = None      # Rasa's --auth-token, for the tracker (export only)
     timeout: float = 60
 
     def __post_init__(self) -> None:
@@ -253,7 +257,16 @@ def response_name(bot_event: dict) -> str | None:
 class Turn:
     message: str
     replies: list[dict]
-    responses: list[str | None] = field(default_factory=list)   # from the tracker, when it was read
+
+    @property
+    def responses(self) -> list[str]:
+        """The domain responses this turn sent, as the REST channel names them in its replies."""
+        names: list[str] = []
+        for reply in self.replies:
+            name = reply.get(RESPONSE_KEY)
+            if isinstance(name, str) and name not in names:
+                names.append(name)
+        return names
 
 
 @dataclass
@@ -309,13 +322,7 @@ def check_assessment(expected: dict, replies: list[dict]) -> str | None:
     return "; ".join(wrong) + f"\n  the assessment: {_summary(got)}" if wrong else None
 
 
-def _responses(client: Client, sender: str) -> list[str | None]:
-    """The response names of the last turn, from the tracker."""
-    turns = turns_of(client.tracker(sender).get("events") or [])
-    return [response_name(e) for e in turns[-1][1]] if turns else []
-
-
-def _check(step: Step, turn: Turn, client: Client, sender: str) -> str | None:
+def _check(step: Step, turn: Turn) -> str | None:
     """Checks one assertion step against the replies to the last message; the failure text or None."""
     replies = turn.replies
     if step.kind == "bot_contains":
@@ -330,10 +337,11 @@ def _check(step: Step, turn: Turn, client: Client, sender: str) -> str | None:
         return (f"expected the question about {step.value!r}, got "
                 + (f"the question about {got!r}" if got else "no question"))
     if step.kind == "utter":
-        turn.responses = _responses(client, sender)
         if step.value in turn.responses:
             return None
-        return f"expected the response {step.value!r}, got {[r for r in turn.responses if r] or 'none'}"
+        if replies and not any(RESPONSE_KEY in r for r in replies):
+            return f"expected the response {step.value!r}; the replies name no response ({_NO_NAMES})"
+        return f"expected the response {step.value!r}, got {turn.responses or 'none'}"
     if step.kind == "assessment":
         return check_assessment(step.value, replies)
     raise ValueError(step.kind)
@@ -352,10 +360,9 @@ def run_case(client: Client, case: Case) -> Result:
                 text = AS_OF_MESSAGE.format(date=step.value) if step.kind == "as_of" else str(step.value)
                 result.turns.append(Turn(text, client.send(result.sender, text)))
                 continue
-            problem = _check(step, result.turns[-1], client, result.sender)
+            problem = _check(step, result.turns[-1])
             if problem:
                 result.failure = f"step {number}: {step.line}\n  {problem}"
-                _annotate(client, result)
                 return result
     except Unreachable as exc:
         result.error = str(exc)
@@ -364,17 +371,6 @@ def run_case(client: Client, case: Case) -> Result:
     finally:
         result.seconds = time.perf_counter() - start
     return result
-
-
-def _annotate(client: Client, result: Result) -> None:
-    """Response names for the transcript of a failure (when the tracker can be read)."""
-    try:
-        turns = turns_of(client.tracker(result.sender).get("events") or [])
-    except (Unreachable, requests.RequestException, ValueError):
-        return
-    if len(turns) == len(result.turns):
-        for mine, (_, bots) in zip(result.turns, turns, strict=True):
-            mine.responses = [response_name(e) for e in bots]
 
 
 def run(client: Client, cases: list[Case], jobs: int = 1,
@@ -399,11 +395,9 @@ def transcript(result: Result) -> str:
     lines = []
     for n, turn in enumerate(result.turns, start=1):
         lines.append(f"{n:3d} > {turn.message}")
-        texts = [r for r in turn.replies if r.get("text")]
-        names = [r for r in turn.responses if r] if turn.responses else []
         for reply in turn.replies:
             if reply.get("text"):
-                name = f"  [{names[texts.index(reply)]}]" if len(names) == len(texts) else ""
+                name = f"  [{reply[RESPONSE_KEY]}]" if reply.get(RESPONSE_KEY) else ""
                 body = reply["text"].replace("\n", "\n        ")
                 lines.append(f"      < {body}{name}")
                 if reply.get("buttons"):

@@ -163,7 +163,8 @@ def _contextual(asked: str, text: str, intent: str | None, entities: Iterable[di
     number = next((e.get("value") for e in entities or [] if e.get("entity") in ("number", "duration_months")), None)
     if kind == "bool":
         return _yes_no(text, bare, intent)
-    if options and bare.isdigit() and 1 <= int(bare) <= len(options):  # "回复1：本科" on WeChat
+    # "回复1：本科" on WeChat; ASCII digits only ("²".isdigit() is True, and int("²") raises)
+    if options and bare.isascii() and bare.isdigit() and 1 <= int(bare) <= len(options):
         return options[int(bare) - 1]["value"]
     if asked == "residence_permit":
         area = normalize_area(bare) or _alias_in(bare, area_aliases())
@@ -207,8 +208,11 @@ def read_message(text: str, intent: str | None, entities: Iterable[dict], asked:
         if span is None and asked == "age":
             found = parse_age_range(text or "")
             span = list(found) if found else None
-        if isinstance(span, (list, tuple)) and len(span) == 2:
-            reading.age_range = [int(span[0]), int(span[1])]
+        # a typed payload ("/inform{\"age_range\": …}") may carry anything: only two ages in order are a range
+        low, high = (_whole(span[0]), _whole(span[1])) if isinstance(span, (list, tuple)) and len(span) == 2 \
+            else (None, None)
+        if low is not None and high is not None and 0 <= low <= high <= 120:
+            reading.age_range = [low, high]
     if asked in FIELD_SPECS and asked not in facts and not _HYPOTHESIS.search(text or ""):
         value = _contextual(asked, text or "", intent, entities, ask_options(asked))
         if value is not None:

@@ -13,6 +13,7 @@ from typing import Any
 MAX_MESSAGE_CHARS = 1_000        # characters of a message after cleaning; longer ones get a polite reply
 MAX_BODY_BYTES = 16 * 1024       # a REST request body; 1,000 Chinese characters are about 3 KB of JSON
 MAX_SENDER_CHARS = 64
+MAX_METADATA_DEPTH = 16          # nesting of a request's metadata (lists and objects); deeper ones are refused
 SENDER_ID = re.compile(rf"[A-Za-z0-9_.:@-]{{1,{MAX_SENDER_CHARS}}}")
 
 # Whitespace controls become a space (a message is one line of text for NLU); every other control, format
@@ -59,7 +60,21 @@ def valid_sender(sender: Any) -> bool:
 
 def body_too_large(content_length: Any, limit: int = MAX_BODY_BYTES) -> bool:
     """True when a request's declared Content-Length is over `limit` (a missing or odd header is not)."""
+    if not isinstance(content_length, (str, bytes, int)) or isinstance(content_length, bool):
+        return False
     try:
         return int(content_length) > limit
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
+
+
+def json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a JSON value (0 for a scalar), counted level by level without
+    recursion, so that a value nested thousands deep cannot exhaust the stack of the code that walks it."""
+    depth, level = 0, [value]
+    while True:
+        containers = [v for v in level if isinstance(v, (dict, list))]
+        if not containers:
+            return depth
+        depth += 1
+        level = [child for c in containers for child in (c.values() if isinstance(c, dict) else c)]

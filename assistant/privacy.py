@@ -7,12 +7,15 @@ so that staff can tell two numbers apart without being able to use them:
     320583199001011234 -> 3205**********1234      13912345678 -> 139****5678
     6222021234567890128 -> 6222***********0128    zhangsan@qq.com -> z***@qq.com
 
-Pure functions, no Rasa. Full-width digits are read as digits ("１３９…" is a mobile number too).
+Numbers are found however they are written: full-width or other digits ("１３９…"), spaces or hyphens inside
+("139 1234 5678"), an ID's X in either case; first-generation 15-digit ID numbers too. Pure functions, no
+Rasa; none raises on any string (a message reaches them before anything else looks at it).
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,19 +26,18 @@ ID_CARD_METADATA = "id_card"
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _EARLIEST_BIRTH = dt.date(1900, 1, 1)
+_MAX_DIGITS = 19               # the longest number looked for (a bank card)
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
-# Looked for in this order; a span taken by one kind is not looked at again. E-mail first, because
-# "13912345678@163.com" is an address, not a mobile number; the ID before the bank card, because an
-# 18-digit ID may pass the Luhn check too. Digits may be grouped by single spaces or hyphens as people
-# write them ("139 1234 5678", "6222 0212 3456 7890"); a number inside a longer run of digits is no match.
-_PATTERNS = (
-    (EMAIL, re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
-                       r"\.[A-Za-z]{2,}")),
-    (ID_CARD, re.compile(r"(?<![0-9])[1-9][0-9]{5}[ -]?[0-9]{8}[ -]?[0-9]{3}[0-9Xx](?![0-9A-Za-z])")),
-    (BANK_CARD, re.compile(r"(?<![0-9])(?:[0-9]{16,19}|[0-9]{4}(?:[ -][0-9]{4}){3}(?:[ -][0-9]{1,3})?|"
-                           r"[0-9]{6}[ -][0-9]{10,13})(?![0-9])")),
-    (MOBILE, re.compile(r"(?<![0-9])1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])")),
-)
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+                    r"\.[A-Za-z]{2,}")
+# A group of digits as people write them: a run of digits (or of digits and the stars of a mask, which is no
+# number), with an ID number's final X when no letter or digit follows it (or that X alone, "…123 X"). Groups
+# joined by one to three spaces or hyphens ("139 1234 5678", "6222-0212-3456-7890", "139 - 1234") may make one
+# number; a number is made of whole groups, so a number inside a longer run of digits ("编号213912345678") is
+# no match.
+_GROUP = re.compile(r"[0-9*]+(?:[Xx](?![0-9A-Za-z]))?|(?<![0-9A-Za-z*])[Xx](?![0-9A-Za-z])")
+_SEPARATOR = re.compile(r"[ -]{1,3}")
 # What a mask looks like, to keep masked numbers out of the facts a message states ("3205" is no age).
 _MASKED = re.compile(r"[0-9A-Za-z]{0,4}\*{3,}[0-9Xx]{0,4}(?:@[A-Za-z0-9.-]+)?")
 
@@ -59,41 +61,91 @@ class IdCardFacts:
     sex: str      # "male" | "female" (the contract's values)
 
 
+class _FoldTable(dict):
+    """str.translate table, filled as characters are met: full-width ASCII (０-９, ｘ, ＠ …) as ASCII, every
+    other decimal digit (Arabic-Indic, Devanagari …) as its ASCII digit, spaces (ideographic, no-break …) as a
+    space and dashes (‐ – — − …) as a hyphen. Each character stays one character, so offsets hold."""
+
+    def __missing__(self, code: int) -> int:
+        char = chr(code)
+        remember = len(self) < 8192   # a flood of distinct characters must not grow the table without end
+        if 0xFF01 <= code <= 0xFF5E:
+            folded = code - 0xFEE0
+        elif unicodedata.category(char) == "Nd":
+            folded = ord(str(unicodedata.decimal(char)))
+        elif char.isspace():   # no-break, ideographic, line and paragraph separators …
+            folded = ord(" ")
+        elif unicodedata.category(char) == "Pd" or char == "\u2212":
+            folded = ord("-")
+        else:
+            folded = code
+        if remember:
+            self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable({code: 32 if chr(code).isspace() else code for code in range(128)})
+
+
 def _fold(text: str) -> str:
-    """Full-width ASCII (０-９, ｘ, ＠ …) as ASCII and the ideographic space as a space, keeping every offset."""
-    return "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else " " if c == "\u3000" else c
-                   for c in text)
+    """`text` with digits, letters, spaces and dashes as ASCII ones, character for character (see _FoldTable)."""
+    return text.translate(_FOLD)
+
+
+def _is_digits(text: str, length: int) -> bool:
+    """`text` is exactly `length` ASCII digits (str.isdigit would take "²" or "٣", which int() may refuse)."""
+    return len(text) == length and _ASCII_DIGITS.fullmatch(text) is not None
 
 
 def id_check_digit(first17: str) -> str:
-    """The GB 11643 check digit of the first 17 digits of an ID number."""
+    """The GB 11643 check digit of the first 17 digits of an ID number ("" when they are not 17 digits)."""
+    if not _is_digits(first17, 17):
+        return ""
     return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
-def birth_date(number: str, today: dt.date | None = None) -> dt.date | None:
-    """The birth date of an 18-character ID number, or None when it is not a plausible one."""
+def _date(year: str, month: str, day: str, today: dt.date | None) -> dt.date | None:
+    if not (_ASCII_DIGITS.fullmatch(year) and _ASCII_DIGITS.fullmatch(month) and _ASCII_DIGITS.fullmatch(day)):
+        return None
     try:
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        born = dt.date(int(year), int(month), int(day))
     except ValueError:
         return None
     return born if _EARLIEST_BIRTH <= born <= (today or dt.date.today()) else None
 
 
+def birth_date(number: str, today: dt.date | None = None) -> dt.date | None:
+    """The birth date of an 18-character ID number (or of a 15-digit one of the first generation, born 19YY),
+    or None when it is not a plausible one."""
+    if len(number) == 15:
+        return _date("19" + number[6:8], number[8:10], number[10:12], today)
+    if len(number) != 18:
+        return None
+    return _date(number[6:10], number[10:12], number[12:14], today)
+
+
 def is_id_card(number: str, today: dt.date | None = None) -> bool:
     """18 characters, the right check digit and a real birth date: a resident identity card number."""
-    return (len(number) == 18 and number[:17].isdigit() and number[0] != "0"
-            and id_check_digit(number[:17]) == number[17].upper() and birth_date(number, today) is not None)
+    return (looks_like_id(number, today) and id_check_digit(number[:17]) == number[17].upper())
 
 
 def looks_like_id(number: str, today: dt.date | None = None) -> bool:
     """The shape of an ID number with a real birth date, whatever its check digit: a resident who mistypes
     the last digit has still given an ID number, which is masked (and read) all the same."""
-    return (len(number) == 18 and number[:17].isdigit() and number[0] != "0"
-            and (number[17].isdigit() or number[17] in "Xx") and birth_date(number, today) is not None)
+    return (len(number) == 18 and _is_digits(number[:17], 17) and number[0] != "0"
+            and (number[17] in "0123456789Xx") and birth_date(number, today) is not None)
+
+
+def looks_like_old_id(number: str, today: dt.date | None = None) -> bool:
+    """A first-generation ID number: 15 digits, the birth date (19YYMMDD) real. Masked, never read: such
+    cards are no longer valid, and 15 digits with a date-like middle are too common to take an age from."""
+    return _is_digits(number, 15) and number[0] != "0" and birth_date(number, today) is not None
 
 
 def luhn_ok(digits: str) -> bool:
-    """The Luhn check of bank-card numbers."""
+    """The Luhn check of bank-card numbers (False for anything but ASCII digits)."""
+    if not _ASCII_DIGITS.fullmatch(digits):
+        return False
     total = 0
     for i, char in enumerate(reversed(digits)):
         d = int(char) * (2 if i % 2 else 1)
@@ -110,31 +162,89 @@ def _mask(kind: str, value: str) -> str:
     return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"  # ID and bank card
 
 
-def _accept(kind: str, value: str, today: dt.date | None) -> bool:
-    if kind == ID_CARD:  # a wrong check digit that passes Luhn is a bank card's number
-        return is_id_card(value, today) or (looks_like_id(value, today) and not luhn_ok(value))
-    if kind == BANK_CARD:
-        return 16 <= len(value) <= 19 and luhn_ok(value)
-    return True
+def _kind(digits: str, today: dt.date | None) -> tuple[str, int] | None:
+    """What a run of digits (an ID's X last) is, and how many leading digits are not part of it; None: nothing.
+
+    An 18-digit number with a real birth date is an ID even with a wrong check digit (a typo), unless it then
+    passes as a bank card; a 16–19-digit number is a bank card only when it passes the Luhn check."""
+    n = len(digits)
+    if n == 18 and (is_id_card(digits, today) or (looks_like_id(digits, today) and not luhn_ok(digits))):
+        return ID_CARD, 0
+    if 16 <= n <= _MAX_DIGITS and luhn_ok(digits):
+        return BANK_CARD, 0
+    if n == 15 and looks_like_old_id(digits, today):
+        return ID_CARD, 0
+    if n == 11 and re.fullmatch(r"1[3-9][0-9]{9}", digits):
+        return MOBILE, 0
+    if n == 13 and re.fullmatch(r"861[3-9][0-9]{9}", digits):   # +8613912345678: the country code stays
+        return MOBILE, 2
+    return None
+
+
+def _chains(folded: str, taken: list[tuple[int, int]]) -> list[list[re.Match]]:
+    """The digit groups of `folded` outside `taken`, in chains of groups joined by separators; a mask's group
+    (stars) and an ID's final X end a chain."""
+    chains: list[list[re.Match]] = []
+    previous: re.Match | None = None
+    for group in _GROUP.finditer(folded):
+        if "*" in group.group() or any(s < group.end() and group.start() < e for s, e in taken):
+            previous = None
+            continue
+        joined = (previous is not None and previous.group()[-1] not in "Xx"
+                  and _SEPARATOR.fullmatch(folded, previous.end(), group.start()) is not None)
+        if joined:
+            chains[-1].append(group)
+        else:
+            chains.append([group])
+        previous = group
+    return chains
+
+
+def _numbers(chain: list[re.Match], today: dt.date | None) -> list[Finding]:
+    """The numbers of one chain: from each group on, the longest run of whole groups that is one."""
+    found: list[Finding] = []
+    i = 0
+    while i < len(chain):
+        best: tuple[int, str, tuple[str, int]] | None = None
+        digits = ""
+        for j in range(i, len(chain)):
+            digits += chain[j].group().upper()
+            if len(digits) > _MAX_DIGITS:
+                break
+            what = _kind(digits, today)
+            if what is not None:
+                best = (j, digits, what)
+        if best is None:
+            i += 1
+            continue
+        last, number, (kind, skip) = best
+        value = number[skip:]
+        found.append(Finding(kind, _offset(chain[i:last + 1], skip), chain[last].end(), value, _mask(kind, value)))
+        i = last + 1
+    return found
+
+
+def _offset(groups: list[re.Match], skip: int) -> int:
+    """Where a number starts when its first `skip` digits (a country code) are left out."""
+    for group in groups:
+        if skip < len(group.group()):
+            return group.start() + skip
+        skip -= len(group.group())
+    return groups[-1].end()
 
 
 def find(text: str, today: dt.date | None = None) -> list[Finding]:
     """Every ID-card, bank-card and mobile number and e-mail address in `text`, in order of position.
 
-    An 18-digit number with a real birth date is an ID even with a wrong check digit (a typo), unless it
-    then passes as a bank card; one with no real birth date is no ID; a 16–19-digit number is a bank card
-    only when it passes the Luhn check."""
+    E-mail first ("13912345678@163.com" is an address); then numbers, written with full-width or other
+    digits, with spaces or hyphens inside, an ID's X in either case (see `_kind`). Never raises."""
+    if not isinstance(text, str) or not text:
+        return []
     folded = _fold(text)
-    taken: list[Finding] = []
-    for kind, pattern in _PATTERNS:
-        for match in pattern.finditer(folded):
-            if any(f.start < match.end() and match.start() < f.end for f in taken):
-                continue
-            value = re.sub(r"[ -]", "", match.group()) if kind != EMAIL else match.group()
-            if kind == ID_CARD:
-                value = value.upper()
-            if _accept(kind, value, today):
-                taken.append(Finding(kind, match.start(), match.end(), value, _mask(kind, value)))
+    taken = [Finding(EMAIL, m.start(), m.end(), m.group(), _mask(EMAIL, m.group())) for m in _EMAIL.finditer(folded)]
+    spans = [(f.start, f.end) for f in taken]
+    for chain in _chains(folded, spans):
+        taken += _numbers(chain, today)
     return sorted(taken, key=lambda f: f.start)
 
 

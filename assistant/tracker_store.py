@@ -85,4 +85,7 @@ def _as_sent(sender_id: str, event: dict[str, Any]) -> list[dict[str, Any]]:
     for key in ("custom", "image", "attachment"):
         if data.get(key):
             out.append({"recipient_id": sender_id, key: data[key]})
+    name = (event.get("metadata") or {}).get("utter_action")
+    if isinstance(name, str) and name:   # as the REST channel names them (assistant/channels/rest.py)
+        out = [{**reply, "response": name} for reply in out]
     return out

@@ -160,7 +160,7 @@ def test_batch_with_unknown_columns_stops_with_exit_2(tmp_path):
 def test_rules_sheet_lists_the_rules_in_force_with_sources_and_flags():
     done = run("rules", "--as-of", "2025-06-01")
     assert done.returncode == 0, done.err
-    assert "按2025-06-01施行的规则" in done.out
+    assert "按2025-06-01当日有效的规则" in done.out
     assert "【购房落户】" in done.out and "【人才落户】" in done.out
     assert "尚待官方核实" in done.out and "已核实" in done.out
     assert "分值线" in done.out and "400" in done.out

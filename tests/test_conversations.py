@@ -113,6 +113,8 @@ def test_a_faq_phrasing_gets_its_own_topic(srv, client, text, topic):
     sender = f"faq-story-{secrets.token_hex(6)}"
     replies = client.send(sender, text)
     responses = [ct.response_name(e) for e in ct.turns_of(client.tracker(sender)["events"])[-1][1]]
+    # the REST channel names each reply's response as the tracker records it (what `utter` steps read)
+    assert ct.Turn(text, replies).responses == list(dict.fromkeys(r for r in responses if r)), replies
     answers = [r for r in responses if r and r.startswith("utter_faq/")]
     assert answers == [f"utter_faq/{topic}"] or (
         not answers and "utter_did_you_mean" in responses

@@ -105,6 +105,9 @@ BAD_BODIES = [
     ("sender with a slash", '{"sender": "../x", "message": "你好"}', INPUT["bad_sender"]),
     ("sender with a newline", '{"sender": "a\\n", "message": "你好"}', INPUT["bad_sender"]),
     ("metadata a string", '{"sender": "a", "message": "你好", "metadata": "x"}', INPUT["bad_metadata"]),
+    # found by the fuzz: JSON parses 600 levels, cleaning them recursed past Python's stack: HTTP 500
+    ("metadata nested 600 deep", '{"sender": "a", "message": "你好", "metadata": ' + '{"a": ' * 600 + "1"
+     + "}" * 601, INPUT["bad_metadata"]),
 ]
 
 
@@ -252,6 +255,32 @@ def test_the_issues_example_with_a_mistyped_check_digit_is_masked_and_read(env):
     assert user["text"] == "我身份证号3205**********1234，手机139****5678"
     assert env.slots(sender)["age"] == 35
     _nowhere(env, ID_WRONG, "13912345678", "19900101")
+
+
+def test_the_issue_19_message_with_an_x_id_and_a_wrong_check_digit_gets_a_normal_masked_reply(env):
+    # 32058319900101123X: the check digit should be 2; luhn_ok(int('X')) crashed the guard (HTTP 500)
+    sender = "issue-19"
+    env.say(sender, "按2025-06-01的规则评估")
+    r = env.post(json_body={"sender": sender, "message": "我身份证号32058319900101123X，手机13912345678，想在园区落户"})
+    assert r.status_code == 200, r.text
+    said = texts(r.json())
+    assert INPUT["fault"] not in said and "已根据您提供的身份证号读取：年龄（周岁）：35岁；性别：男。" in said
+    assert payloads(r.json(), "ask") or payloads(r.json(), "assessment")
+    user = [e for e in env.rows(sender) if e["event"] == "user"][-1]
+    assert user["text"] == "我身份证号3205**********123X，手机139****5678，想在园区落户"
+    assert env.slots(sender)["target_area"] == "苏州工业园区"
+    _nowhere(env, "32058319900101123X", "32058319900101123x", "13912345678", "19900101")
+
+
+@pytest.mark.parametrize("command", ["/restart", "/restart\udfff", "/back", "/session_start"])
+def test_rasa_s_own_commands_typed_get_an_answer_and_forget_nothing(env, command):
+    # found by the fuzz: Rasa ran its own action_restart (or back, session_start), which says nothing, and the
+    # resident got the fault message; now they are words like any other
+    sender = f"command-{command[1:5]}-{len(command)}"
+    env.say(sender, "我在园区上班")
+    replies = env.say(sender, command)
+    assert replies and INPUT["fault"] not in texts(replies), replies
+    assert env.slots(sender)["target_area"] == "苏州工业园区"
 
 
 def test_a_client_cannot_pretend_to_have_given_an_id_number(env):

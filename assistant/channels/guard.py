@@ -19,10 +19,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.constants import USER_INTENT_BACK, USER_INTENT_RESTART, USER_INTENT_SESSION_START
 
 from assistant import limits, privacy
 from assistant.rules import policy
@@ -33,6 +35,11 @@ ACTION_CALL_TIMEOUT = 10.0   # seconds Rasa waits for the action server (its def
 
 _TEXTS = policy().messages["input"]
 _background: set[asyncio.Task[Any]] = set()
+# Rasa's own commands, which anyone can type: "/restart" (and /back, /session_start) would run Rasa's default
+# action instead of ours, which says nothing, and the resident would get the fault message (found by the fuzz).
+# Without the slash they are words like any other. Our buttons' payloads ("/inform{…}") stay payloads.
+_RASA_COMMAND = re.compile(
+    rf"^/(?:{USER_INTENT_RESTART}|{USER_INTENT_BACK}|{USER_INTENT_SESSION_START})(?![A-Za-z0-9_])")
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
@@ -133,6 +140,7 @@ async def prepare(message: UserMessage, store: Any) -> UserMessage | None:
     if limits.too_long(text):
         await _say(message, _TEXTS["too_long"].format(length=len(text), limit=limits.MAX_MESSAGE_CHARS))
         return None
+    text = _RASA_COMMAND.sub(lambda m: m.group()[1:], text)
     findings = privacy.find(text)
     metadata = privacy.mask_value(limits.clean_value(dict(message.metadata or {})))
     metadata.pop(privacy.ID_CARD_METADATA, None)  # only the channel says what an ID number gave

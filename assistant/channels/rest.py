@@ -5,12 +5,15 @@ answer (the list of bot messages {recipient_id, text, custom, buttons …}) as R
 
 - a body over 16 KiB is refused with 413 before it is read whole or parsed (Content-Length first);
 - a body that is not a JSON object with a string "message", a valid "sender" (1–64 characters of
-  [A-Za-z0-9_.:@-]) and, if any, an object "metadata" gets 400 with a Chinese {"error": …}, never a 500;
+  [A-Za-z0-9_.:@-]) and, if any, an object "metadata" (nested at most 16 deep) gets 400 with a Chinese {"error": …}, never a 500;
 - an optional "message_id" (the same characters) makes a retry safe: when the conversation's last stored
   message has that id, its stored replies are the answer and the message is not handled again (a Rasa
   instance that died after storing a turn, before answering, whose request nginx passed to another);
 - the message goes through assistant/channels/guard.py: cleaned, too long ones answered politely without
   reaching NLU, personal data masked, and always an answer within `turn_timeout` seconds (default 4.5).
+
+Each reply may carry one field more than Rasa's: "response", the name of the domain response it was rendered
+from (what the tracker's bot event records as metadata.utter_action).
 
 Not offered: `?stream=true` (the answer comes whole: the fault message needs to know whether anything was
 said) and the client's own "input_channel" (the tracker records "rest").
@@ -33,6 +36,7 @@ from assistant.channels.guard import guarded, limit_action_calls
 from assistant.rules import policy
 
 DEFAULT_TURN_TIMEOUT = 4.5   # seconds: the resident hears something within 5 s, whatever happens behind
+RESPONSE_KEY = "response"    # the name of the domain response a reply was rendered from (optional field)
 
 _TEXTS = policy().messages["input"]
 
@@ -74,8 +78,9 @@ def parse_request(body: bytes) -> dict[str, Any] | str:
         return _TEXTS["bad_message"]
     if not limits.valid_sender(data.get("sender")):
         return _TEXTS["bad_sender"]
-    if data.get("metadata") is not None and not isinstance(data["metadata"], dict):
-        return _TEXTS["bad_metadata"]
+    if data.get("metadata") is not None and (not isinstance(data["metadata"], dict)
+                                             or limits.json_depth(data["metadata"]) > limits.MAX_METADATA_DEPTH):
+        return _TEXTS["bad_metadata"]   # deeper ones would exhaust the stack of the code that cleans them
     if data.get("message_id") is not None and not limits.valid_sender(data["message_id"]):
         return _TEXTS["bad_message_id"]
     return data
@@ -89,6 +94,20 @@ async def stored_replies(app: Any, sender_id: str, message_id: str) -> list[dict
     if store is None:
         return None
     return await store.replies_to_last_message(sender_id, message_id)
+
+
+class NamingOutputChannel(CollectingOutputChannel):
+    """Rasa's collecting channel; each reply also names the domain response it was rendered from
+    ("response": "utter_faq/points_line"), as the tracker's bot events do (metadata.utter_action), so that a
+    client — the conversation tests (assistant/conversation_tests.py) — need not read the tracker for it."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        name = message.get("utter_action")
+        before = len(self.messages)
+        await super().send_response(recipient_id, message)
+        if isinstance(name, str) and name:
+            for sent in self.messages[before:]:
+                sent[RESPONSE_KEY] = name
 
 
 class SafeRestInput(RestInput):
@@ -129,7 +148,7 @@ class SafeRestInput(RestInput):
                 stored = await stored_replies(request.app, data["sender"], message_id)
                 if stored is not None:
                     return response.json(stored)
-            collector = CollectingOutputChannel()
+            collector = NamingOutputChannel()
             handle = guarded(on_new_message, request.app, self.turn_timeout)
             await handle(UserMessage(data["message"], collector, data["sender"], input_channel=self.name(),
                                      message_id=message_id, metadata=data.get("metadata")))

@@ -188,7 +188,7 @@
     card.setAttribute("data-kind", "assessment");
     card.appendChild(el("h3", "card-title", a.hypothetical ? "假设情况下的评估结果" : "落户评估结果"));
     var area = (a.area && a.area.name) || "尚未确定";
-    card.appendChild(el("div", "card-meta", "按 " + a.as_of + " 施行的规则 · 拟落户地：" + area));
+    card.appendChild(el("div", "card-meta", "按 " + a.as_of + " 当日有效的规则 · 拟落户地：" + area));
 
     var byId = {};
     a.channels.forEach(function (c) { byId[c.id] = c; });
