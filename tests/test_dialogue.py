@@ -55,7 +55,7 @@ def test_an_option_number_answers_the_question_with_that_option():
 
 @pytest.mark.parametrize("text,intent,value", [
     ("没退休", None, False), ("还没有", None, False), ("是的，已经退了", None, True),
-    ("嗯", "affirm", True), ("这个嘛", "deny", False)])
+    ("嗯", "affirm", True), ("这个嘛", "deny", False), ("现在没交", None, False), ("目前没有", None, False)])
 def test_yes_and_no(text, intent, value):
     assert read(text, "retired", intent).facts == {"retired": value}
 
