@@ -23,15 +23,17 @@ TEXTS_DIR = Path(__file__).parent / "texts"
 MESSAGES_FILE = Path(__file__).parent / "messages.yml"
 CHANNEL_IDS = ("talent", "points", "home_purchase", "county_open", "family", "suzhou_graduate", "residence_permit")
 
-_TERMS_KEYS = {"supported_from", "documents", "areas", "area_types", "fields", "enums", "disclaimer",
+_TERMS_KEYS = {"supported_from", "revision", "documents", "areas", "area_types", "fields", "enums", "disclaimer",
                "unverified_notice", "validity"}
-_DOCUMENT_KEYS = {"title", "valid_until", "extended_until", "extension_source"}
+_REVISION_KEYS = {"number", "date", "changes"}
+_DOCUMENT_KEYS = {"title", "valid_until", "extended_until", "extension_source", "rests_on"}
 _CHANNEL_KEYS = {"channel", "parameters"}
 _PARAMETER_KEYS = {"description", "unit", "values"}
 _VALUE_KEYS = {"value", "document", "article", "verified", "note"}
 _VALUE_REQUIRED = {"value", "document", "article", "verified"}
-_ROUTE_KEYS = {"name", "degree_mode", "lower_degree", "requires", "months", "credentials", "tiers"}
-_CREDENTIAL_KEYS = {"education", "title", "skill", "age_cap", "shortage"}
+_ROUTE_KEYS = {"name", "degree_mode", "lower_degree", "requires", "months", "credentials", "tiers", "back_payments"}
+_CREDENTIAL_KEYS = {"education", "title", "skill", "age_cap", "shortage", "verified", "article"}
+_BACK_PAYMENT_KEYS = {"counted", "verified", "article"}
 _TIER_KEYS = {"age_cap", "months", "shortage", "verified", "article"}
 _CREDENTIAL_ENUMS = {"education": "education", "title": "professional_title", "skill": "skill_level"}
 
@@ -159,8 +161,12 @@ class Policy:
         self.messages = messages
         self.version = version
         self.supported_from: dt.date = terms["supported_from"]
-        self.validity = {doc_id: Validity(doc.get("valid_until"), doc.get("extended_until"))
-                         for doc_id, doc in terms["documents"].items()}
+        self.revision: dict = terms["revision"]   # the revision of RULES.md the rule data follows
+        docs = terms["documents"]
+        # A document made under another (rests_on) applies as long as that one does (docs/readings.md §2c).
+        self.rests_on: dict[str, str] = {d: doc["rests_on"] for d, doc in docs.items() if "rests_on" in doc}
+        self.validity = {doc_id: Validity(docs[base].get("valid_until"), docs[base].get("extended_until"))
+                         for doc_id in docs for base in [self.rests_on.get(doc_id, doc_id)]}
         # A new rule set starts on every date a value takes effect and the day after a validity ends.
         ends = {d + dt.timedelta(days=1) for v in self.validity.values()
                 for d in (v.valid_until, v.extended_until) if d is not None}
@@ -212,10 +218,41 @@ def _check_route(where: str, route: Any, terms: dict) -> None:
         enum = terms["enums"][_CREDENTIAL_ENUMS[kinds[0]]]["values"]
         if cred[kinds[0]] not in enum:
             _fail(w, f"unknown {kinds[0]} {cred[kinds[0]]!r}; allowed: {', '.join(enum)}")
+        _check_unverified_part(w, cred)
     for i, tier in enumerate(route.get("tiers") or []):
         _check_keys(f"{where}.tiers[{i}]", tier, _TIER_KEYS)
+        _check_unverified_part(f"{where}.tiers[{i}]", tier)
+    if "back_payments" in route:
+        back = route["back_payments"]
+        _check_keys(f"{where}.back_payments", back, _BACK_PAYMENT_KEYS, _BACK_PAYMENT_KEYS)
+        # The profile counts consecutive months without back-payments (docs/interfaces.md §1): only that.
+        if back["counted"] is not False:
+            _fail(f"{where}.back_payments", "counted must be false (the profile has no field of back-paid months)")
+        _check_unverified_part(f"{where}.back_payments", back, required=True)
     if route.get("tiers") and route.get("months") not in ("consecutive", "effective"):
         _fail(where, "routes with tiers need months: consecutive | effective")
+
+
+def _check_unverified_part(where: str, part: dict, required: bool = False) -> None:
+    """A credential, tier or back-payment rule of a route may carry its own flag; an unverified one names
+    the clause it comes from (said with the answer that rests on it)."""
+    if "verified" not in part and not required:
+        return
+    if not isinstance(part.get("verified"), bool):
+        _fail(where, "verified must be true or false")
+    if part["verified"] is False and not (isinstance(part.get("article"), str) and part["article"].strip()):
+        _fail(where, "an unverified part must name its article")
+
+
+def _check_revision(where: str, rev: Any) -> None:
+    _check_keys(where, rev, _REVISION_KEYS, _REVISION_KEYS)
+    if not isinstance(rev["number"], int) or isinstance(rev["number"], bool):
+        _fail(where, "number must be an integer")
+    if not isinstance(rev["date"], dt.date) or isinstance(rev["date"], dt.datetime):
+        _fail(where, f"date must be a date YYYY-MM-DD, got {rev['date']!r}")
+    if not isinstance(rev["changes"], list) or not rev["changes"] or \
+            not all(isinstance(c, str) and c.strip() for c in rev["changes"]):
+        _fail(where, "changes must be a non-empty list of texts")
 
 
 def _parameter(where: str, name: str, data: Any, terms: dict) -> Parameter:
@@ -256,6 +293,7 @@ def load_policy(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FI
     """Reads and checks every policy file; raises PolicyError on the first problem."""
     terms = _read_yaml(policy_dir / "terms.yml")
     _check_keys("terms.yml", terms, _TERMS_KEYS, _TERMS_KEYS)
+    _check_revision("terms.yml.revision", terms["revision"])
     for doc_id, doc in terms["documents"].items():
         where = f"terms.yml.documents.{doc_id}"
         _check_keys(where, doc, _DOCUMENT_KEYS, ["title"])
@@ -265,6 +303,10 @@ def load_policy(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FI
         if "extended_until" in doc and ("valid_until" not in doc or "extension_source" not in doc
                                         or doc["extended_until"] <= doc["valid_until"]):
             _fail(where, "extended_until needs valid_until before it and an extension_source")
+        if "rests_on" in doc:
+            base = terms["documents"].get(doc["rests_on"])
+            if base is None or "valid_until" not in base or "rests_on" in base or "valid_until" in doc:
+                _fail(f"{where}.rests_on", "must name another document with its own valid_until (and no validity here)")
     channels: dict[str, ChannelData] = {}
     names = sorted(p.name for p in policy_dir.glob("*.yml"))
     expected = sorted([f"{c}.yml" for c in CHANNEL_IDS] + ["terms.yml", "registration.yml"])
@@ -294,7 +336,8 @@ def load_policy(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FI
 
 def _rule_terms(terms: dict) -> dict:
     """The parts of terms.yml that are rules: the documents, the areas and their kind, the values."""
-    return {"supported_from": terms["supported_from"], "documents": terms["documents"],
+    return {"supported_from": terms["supported_from"], "revision": terms["revision"]["number"],
+            "documents": terms["documents"],
             "areas": {a: spec["type"] for a, spec in terms["areas"].items()},
             "enums": {name: list(e["values"]) for name, e in terms["enums"].items()}}
 

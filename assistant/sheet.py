@@ -75,6 +75,9 @@ def _validity(pol: Policy, v: Value, day: dt.date) -> tuple[str, str]:
     until = validity.valid_until.isoformat()
     if validity.extended_until is not None:
         until = words["extended"].format(until=until, extended=validity.extended_until.isoformat())
+    base = pol.rests_on.get(v.doc_id)
+    if base is not None:  # made under another document: valid as long as that one (docs/readings.md §2c)
+        until = words["rests_on"].format(document=pol.document_title(base).split("（")[0], until=until)
     state = validity.state(day)
     return until, "" if state == "in_force" else words[state]
 
@@ -97,7 +100,7 @@ def _route_rows(base: Row, v: Value, labels: dict[str, str], words: dict) -> lis
         cap = cred.get("age_cap")
         shown = words["age_cap"].format(cap=cap) if cap is not None else \
             words["see_tiers"] if route.get("tiers") else words["no_cap"]
-        rows.append(replace(base, condition=text, value=shown))
+        rows.append(_flagged_part(replace(base, condition=text, value=shown), cred))
     for n, tier in enumerate(route.get("tiers") or []):
         bits = []
         if "shortage" in tier:
@@ -107,10 +110,18 @@ def _route_rows(base: Row, v: Value, labels: dict[str, str], words: dict) -> lis
         if tier.get("months") is not None:
             bits.append(words["months"][route["months"]].format(months=tier["months"]))
         row = replace(base, condition=words["tier"].format(n=words["tier_numbers"][n]), value="，".join(bits))
-        if tier.get("verified") is False:
-            row = replace(row, verified=False, article=tier.get("article", base.article))
-        rows.append(row)
+        rows.append(_flagged_part(row, tier))
+    if route.get("back_payments"):
+        rows.append(_flagged_part(replace(base, condition=words["back_payments"], value=words["not_counted"]),
+                                  route["back_payments"]))
     return rows
+
+
+def _flagged_part(row: Row, part: dict) -> Row:
+    """A credential, tier or back-payment rule with its own flag shows that flag and its own article."""
+    if part.get("verified") is False:
+        return replace(row, verified=False, article=part.get("article", row.article))
+    return row
 
 
 def _value_rows(pol: Policy, cid: str, pname: str, v: Value, day: dt.date | None) -> list[Row]:
@@ -193,16 +204,22 @@ def format_rows(rows: list[Row], fmt: str, day: dt.date | None, pol: Policy | No
     """The sheet as text (for reading), md (a table, docs/rules.md) or json; `day` None: the history."""
     pol = pol or policy()
     words = pol.messages["sheet"]
+    rev = pol.revision
     if fmt == "json":
         return json.dumps({"as_of": day.isoformat() if day else None, "rules_version": pol.version,
+                           "rules_revision": {"number": rev["number"], "date": rev["date"].isoformat(),
+                                              "changes": rev["changes"]},
                            "rules": [asdict(r) for r in rows]}, ensure_ascii=False, indent=2) + "\n"
     heading = words["heading"].format(as_of=day.isoformat(), version=pol.version) if day else \
         words["heading_all"].format(version=pol.version)
+    # The whole history also says which revision of the rules it follows and what that revision corrected.
+    history = [] if day else [words["revision"].format(number=rev["number"], date=rev["date"].isoformat()),
+                              *(f"- {c}" for c in rev["changes"])]
     if fmt == "text":
-        return "\n".join([heading, *_text_lines(rows, words)])
+        return "\n".join([heading, *history, *_text_lines(rows, words)])
     cols = words["columns"]
-    out = [f"# {heading}", "", words["md_intro"], "", "| " + " | ".join(cols) + " |",
-           "|" + "---|" * len(cols)]
+    out = [f"# {heading}", "", words["md_intro"], "", *([history[0], "", *history[1:], ""] if history else []),
+           "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         cells = [r.channel_name, r.condition, r.value, r.document + r.article, r.effective_from, r.valid_until,
                  _verified(r, words)]

@@ -4,6 +4,7 @@ Each case: name, as_of, input (a profile; `age_words` gives the age as a residen
 "四十多岁", read by assistant/parsing.py), output with any of: statuses (channel -> status), talent_route,
 family_route, points (null, or known/line/gap_points), recommended, registration_options,
 missing_includes, missing_excludes, missing_first, gaps_include (channel, field, have, need, verified),
+gaps_exclude (channel, field: no gap on that field),
 unverified (channels with at least one verified: false criterion), verified (channels with none),
 notes (channel -> the exact note ids), criteria_include (channel -> criterion ids), caveated (channels
 whose every criterion carries the validity caveat), not_caveated (channels whose criteria carry none).
@@ -21,7 +22,8 @@ from assistant.profile import parse_profile
 
 CASES_DIR = Path(__file__).parent / "cases"
 OUTPUT_KEYS = {"statuses", "talent_route", "family_route", "points", "recommended", "registration_options",
-               "missing_includes", "missing_excludes", "missing_first", "gaps_include", "unverified", "verified",
+               "missing_includes", "missing_excludes", "missing_first", "gaps_include", "gaps_exclude", "unverified",
+               "verified",
                "notes", "criteria_include", "caveated", "not_caveated"}
 
 
@@ -76,6 +78,9 @@ def test_case(case):
         for k in ("have", "need", "verified"):
             if k in want:
                 assert match[0][k] == want[k], f"{want['field']} {k}: {match[0][k]} != {want[k]}"
+    for unwanted in out.get("gaps_exclude", []):
+        gaps = channels[unwanted["channel"]]["gaps"]
+        assert not [g for g in gaps if g["field"] == unwanted["field"]], f"a gap on {unwanted['field']}: {gaps}"
     for cid in out.get("unverified", []):
         assert any(not c["verified"] for c in channels[cid]["criteria"]), f"{cid} shows no unverified criterion"
     for cid in out.get("verified", []):

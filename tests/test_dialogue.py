@@ -29,6 +29,20 @@ def test_an_enumeration_is_read_from_the_reply(text, value):
     assert read(text, asked).facts == {asked: value}
 
 
+@pytest.mark.parametrize("text,value", [
+    ("特级技师", "principal"), ("首席技师", "principal"), ("特级技师/首席技师", "principal"), ("高级技师", "level1"),
+    ("技师", "level2")])
+def test_a_skill_level_is_read_from_the_reply_and_the_technician_inside_a_longer_title_is_not_level2(text, value):
+    """RULES.md revision 3: 特级技师/首席技师 is its own level (principal), above 高级技师."""
+    assert read(text, "skill_level").facts == {"skill_level": value}
+
+
+def test_the_skill_level_question_offers_the_principal_level_last():
+    options = dialogue.ask_options("skill_level")
+    assert [o["title"] for o in options][-1] == "特级技师/首席技师"
+    assert options[-1]["value"] == "principal"
+
+
 def test_no_with_a_word_of_another_question_says_nothing():
     assert read("没有固定住的地方", "education").facts == {}
 
@@ -41,7 +55,7 @@ def test_an_option_number_answers_the_question_with_that_option():
 
 @pytest.mark.parametrize("text,intent,value", [
     ("没退休", None, False), ("还没有", None, False), ("是的，已经退了", None, True),
-    ("嗯", "affirm", True), ("这个嘛", "deny", False)])
+    ("嗯", "affirm", True), ("这个嘛", "deny", False), ("现在没交", None, False), ("目前没有", None, False)])
 def test_yes_and_no(text, intent, value):
     assert read(text, "retired", intent).facts == {"retired": value}
 

@@ -165,6 +165,13 @@ TITLES_SKILLS = [
     pytest.param("我是高级职称", {}, id="title-gaoji-ambiguous (ask: 副高 or 正高)"),
     pytest.param("我是技师", {"skill_level": "level2"}, id="skill-technician"),
     pytest.param("高级技师", {"skill_level": "level1"}, id="skill-senior-technician"),
+    # RULES.md revision 3: 特级技师 / 首席技师 rank above 高级技师; the 技师 inside them is not level2.
+    pytest.param("我是特级技师", {"skill_level": "principal"}, id="skill-principal-tejijishi (not 技师)"),
+    pytest.param("我有首席技师证", {"skill_level": "principal"}, id="skill-principal-shouxijishi (not 技师)"),
+    pytest.param("首席技师，今年52岁", {"skill_level": "principal", "age": 52}, id="skill-principal-with-age"),
+    pytest.param("我是高级技师不是特级技师", {"skill_level": "level1"}, id="skill-level1-not-principal"),
+    pytest.param("我的特级技师证书工种在紧缺目录里", {"skill_level": "principal", "skill_in_shortage_catalogue": T},
+                 id="skill-principal-on-catalogue"),
     pytest.param("技能等级三级", {"skill_level": "level3"}, id="skill-level-three"),
     pytest.param("我是中级工", {"skill_level": "level4"}, id="skill-intermediate-worker"),
     pytest.param("中级电工证", {"skill_level": "level4"}, id="skill-trade-grade"),

@@ -52,7 +52,16 @@ MUTATIONS = [
     ("talent.yml", lambda d: d["parameters"]["route_A"]["values"][dt.date(2024, 1, 1)]["value"]["credentials"]
      .append({"education": "phd"}), "unknown education 'phd'"),
     ("terms.yml", lambda d: d.update(colours=[]), "unknown key(s) colours"),
+    ("talent.yml", lambda d: _route(d, "A")["credentials"][-1].pop("article"), "an unverified part must name its article"),
+    ("talent.yml", lambda d: _route(d, "C")["back_payments"].update(counted=True), "counted must be false"),
+    ("talent.yml", lambda d: _route(d, "C")["back_payments"].pop("verified"), "missing key(s) verified"),
+    ("terms.yml", lambda d: d["documents"]["talent_2024"].update(rests_on="talent_2020"), "rests_on"),
+    ("terms.yml", lambda d: d["revision"].pop("changes"), "missing key(s) changes"),
 ]
+
+
+def _route(data, rid):
+    return data["parameters"][f"route_{rid}"]["values"][dt.date(2024, 1, 1)]["value"]
 
 
 @pytest.mark.parametrize("file,mutate,message", MUTATIONS, ids=[m[2] for m in MUTATIONS])
@@ -75,6 +84,8 @@ def test_a_stray_policy_file_is_rejected(tmp_path):
 # Every rule docs/readings.md marks [unverified] (or "not found"), as (channel, parameter, date it takes effect).
 UNVERIFIED = [
     ("talent", "route_B1", "2024-01-01"),            # §1b B1 carried over from 2020
+    ("talent", "off_catalogue_skill", "2024-01-01"),  # §1b revision 3: no off-catalogue skill route, 141 工种
+    ("points", "skill_as_skill", "2023-04-01"),      # §2 revision 3: principal scores as level1
     # §1b: the 沪苏浙皖 months are confirmed (澎湃 2023-11-29, 苏州人社), so effective_months_yrd_cap is verified.
     ("points", "title_as_skill", "2023-04-01"),      # §2 titles mapping
     ("points", "age_points_over_limit", "2023-04-01"),  # §2 over-40 value
@@ -98,10 +109,27 @@ def test_unverified_rules_carry_their_flag(channel, name, day):
     assert value is not None and value.verified is False
 
 
-def test_route_d_non_shortage_tier_is_unverified():
-    route = policy().channels["talent"].parameters["route_D"].at(dt.date(2024, 1, 1)).value
-    tiers = {t["shortage"]: t for t in route["tiers"]}
-    assert tiers[False].get("verified") is False and tiers[True].get("verified", True) is True
+def _route_on(rid: str, day: dt.date = dt.date(2024, 1, 1)) -> dict:
+    return policy().channels["talent"].parameters[f"route_{rid}"].at(day).value
+
+
+def test_revision_3_parts_of_the_2024_talent_routes_carry_their_flag():
+    """RULES.md revision 3 (§1b): 高级技师 50 and 特级技师+ 55 unverified beside the confirmed 技师 45; Route D has
+    the catalogue tier only; Route C's 不含补缴 unverified; every part on the catalogue."""
+    caps = {c["skill"]: c for c in _route_on("A")["credentials"] if "skill" in c}
+    assert {k: (c["age_cap"], c.get("verified", True), c["shortage"]) for k, c in caps.items()} == {
+        "level2": (45, True, True), "level1": (50, False, True), "principal": (55, False, True)}
+    assert [(t["shortage"], t.get("verified", True)) for t in _route_on("D")["tiers"]] == [(True, True)]
+    assert _route_on("C")["back_payments"] == {"counted": False, "verified": False,
+                                               "article": _route_on("C")["back_payments"]["article"]}
+    assert "back_payments" not in _route_on("C", dt.date(2023, 12, 31))  # the 2020 notice says 不含补缴 itself
+
+
+def test_the_2024_talent_rules_rest_on_the_validity_of_the_2023_hukou_rules():
+    pol = policy()
+    assert pol.rests_on == {"talent_2024": "hukou_2023"}
+    assert pol.validity["talent_2024"] == pol.validity["hukou_2023"]
+    assert pol.channels["talent"].parameters["route_B1"].at(dt.date(2024, 1, 1)).doc_id == "talent_2024"
 
 
 def test_values_change_only_on_their_dates():
@@ -141,7 +169,8 @@ def _shown_unverified(result: dict) -> list[dict]:
 
 
 def _unverified_values():
-    """(channel, parameter, date, document title, article) of every verified: false value or talent tier."""
+    """(channel, parameter, date, document title, article) of every verified: false value, or talent tier,
+    credential or back-payment rule."""
     for cid, channel in policy().channels.items():
         for name, param in channel.parameters.items():
             for day, value in zip(param.dates, param.values, strict=True):
@@ -149,9 +178,11 @@ def _unverified_values():
                     continue
                 if not value.verified:
                     yield cid, name, day, value.document, value.article
-                for tier in (value.value.get("tiers") or []) if name.startswith("route_") else []:
-                    if tier.get("verified") is False:
-                        yield cid, name, day, value.document, tier["article"]
+                route = value.value if name.startswith("route_") else {}
+                parts = [*(route.get("tiers") or []), *route.get("credentials", []), route.get("back_payments") or {}]
+                for part in parts:
+                    if part.get("verified") is False:
+                        yield cid, name, day, value.document, part["article"]
 
 
 def test_every_unverified_value_is_disclosed_by_some_answer():

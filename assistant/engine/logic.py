@@ -17,7 +17,7 @@ NO_NEEDS: frozenset[str] = frozenset()
 RANKS: dict[str, dict[str, int]] = {name: {v: i for i, v in enumerate(values)} for name, values in {
     "education": ("none", "junior_high", "high_school", "associate", "bachelor", "master", "doctor"),
     "professional_title": ("none", "junior", "intermediate", "associate_senior", "senior"),
-    "skill_level": ("none", "level5", "level4", "level3", "level2", "level1"),
+    "skill_level": ("none", "level5", "level4", "level3", "level2", "level1", "principal"),
 }.items()}
 
 

@@ -35,17 +35,20 @@ def score(p: Profile, pol: Policy, rs: RuleSet) -> tuple[dict, frozenset[str]]:
     else:
         add("education", get("education_points").value.get(p.education, 0), get("education_points"))
 
-    skill_src, title_src = get("skill_points"), get("title_as_skill")
-    skill_pts = skill_src.value.get(p.skill_level, 0) if p.skill_level else 0
+    skill_src, title_src, mapped_src = get("skill_points"), get("title_as_skill"), get("skill_as_skill")
+    # A level the table does not list (特级技师/首席技师) scores as the level it maps onto [unverified].
+    mapped = mapped_src.value.get(p.skill_level) if p.skill_level else None
+    skill_pts = skill_src.value.get(mapped or p.skill_level, 0) if p.skill_level else 0
     title_pts = skill_src.value.get(title_src.value.get(p.professional_title), 0) if p.professional_title else 0
     if p.skill_level is None:
         unknown_fields.add("skill_level")
     if p.professional_title is None:
         unknown_fields.add("professional_title")
     if p.skill_level is not None or p.professional_title is not None:
-        # A title scores through its (unverified) mapping onto a skill level: cite that mapping then.
-        add("skill_title", max(skill_pts, title_pts), title_src if title_pts > skill_pts else skill_src,
-            skill_src.verified and (title_pts <= skill_pts or title_src.verified))
+        # A title or an unlisted level scores through its (unverified) mapping: cite that mapping then.
+        by_skill = mapped_src if mapped else skill_src
+        add("skill_title", max(skill_pts, title_pts), title_src if title_pts > skill_pts else by_skill,
+            skill_src.verified and (title_src.verified if title_pts > skill_pts else by_skill.verified))
 
     age_rule, over = get("age_points"), get("age_points_over_limit")
     ages = (p.age, p.age) if p.age is not None else p.age_range

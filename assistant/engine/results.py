@@ -68,12 +68,19 @@ def expired(cid: str, pol: Policy, rs: RuleSet) -> ChannelResult | None:
     values = rs.expired.get(cid)
     if not values:
         return None
-    template = pol.terms["validity"]["expired"]
-    crits = [criterion("rules_expired", template.format(document=v.document,
-                                                        until=_last_day(pol, v.doc_id)),
-                       UNKNOWN, v, verified=False)
+    words = pol.terms["validity"]
+    crits = [criterion("rules_expired", _expired_text(pol, words, v), UNKNOWN, v, verified=False)
              for v in {v.doc_id: v for v in values}.values()]
     return ChannelResult(cid, "undetermined", criteria=crits, path=None)
+
+
+def _expired_text(pol: Policy, words: dict, v: Value) -> str:
+    """"…的有效期（至…）已过": of the document itself, or of the one it was made under (docs/readings.md §2c)."""
+    until = _last_day(pol, v.doc_id)
+    base = pol.rests_on.get(v.doc_id)
+    if base is None:
+        return words["expired"].format(document=v.document, until=until)
+    return words["expired_basis"].format(document=v.document, basis=pol.document_title(base), until=until)
 
 
 def not_encoded(cid: str, scheme: Value, text: str) -> ChannelResult:

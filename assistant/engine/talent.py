@@ -22,110 +22,11 @@ from .logic import (
     status_of,
     unknown,
 )
-from .results import ChannelResult, criterion, gap
+from .results import ChannelResult, criterion, expired, gap
+from .talent_routes import FIELD, Combo, Credential, Route, routes
 
-ROUTES = ("A", "B1", "B2", "C", "D")
 CONSECUTIVE = "social_insurance_consecutive_months"
 YRD = "social_insurance_months_yrd_12m"
-_FIELD = {"education": "education", "title": "professional_title", "skill": "skill_level"}
-
-
-# --- a route as the rule data gives it, compiled once per rule set ---------------------------------------
-
-@dataclass(frozen=True)
-class Credential:
-    """One qualifying credential: a field at least `level`, with its own age cap."""
-
-    kind: str                     # education | title | skill
-    level: str
-    age_cap: int | None
-    strict_degree: bool           # the degree must be full-time with the degree, or certified overseas
-    lower_degree: str | None      # a full-time lower degree counts as this level (2020 Route A)
-    shortage: bool | None         # must (True) be on Suzhou's shortage catalogue
-
-    @property
-    def field(self) -> str:
-        return _FIELD[self.kind]
-
-
-@dataclass(frozen=True)
-class Tier:
-    """An age and social-insurance tier of a route; a credential qualifies through any of its tiers."""
-
-    age_cap: int | None = None
-    months: int | None = None
-    shortage: bool | None = None
-    verified: bool = True
-    article: str | None = None
-
-
-@dataclass(frozen=True)
-class Combo:
-    """A credential with a tier; the age cap is the lower of the two."""
-
-    index: int
-    credential: int
-    tier: Tier
-    cap: int | None
-
-
-@dataclass(frozen=True)
-class Route:
-    rid: str
-    name: str
-    spec: Value
-    requires: tuple[str, ...]
-    months_mode: str | None       # consecutive | effective
-    credentials: tuple[Credential, ...]
-    combos: tuple[Combo, ...]
-    credential_text: str
-
-
-def _min_cap(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _compile(rid: str, spec: Value, texts: dict) -> Route:
-    data = spec.value
-    strict = data.get("degree_mode") == "full_time_or_certified_overseas"
-    creds = []
-    for c in data["credentials"]:
-        kind = next(k for k in _FIELD if k in c)
-        creds.append(Credential(kind, c[kind], c.get("age_cap"), strict and kind == "education",
-                                data.get("lower_degree") if kind == "education" else None, c.get("shortage")))
-    tiers = [Tier(t.get("age_cap"), t.get("months"), t.get("shortage"), t.get("verified", True), t.get("article"))
-             for t in data.get("tiers") or [{}]]
-    combos = tuple(Combo(n, i, tier, _min_cap(c.age_cap, tier.age_cap))
-                   for n, (i, c, tier) in enumerate((i, c, t) for i, c in enumerate(creds) for t in tiers))
-    return Route(rid, data["name"], spec, tuple(data.get("requires", [])), data.get("months"), tuple(creds),
-                 combos, _credential_text(data, creds, texts))
-
-
-def _credential_text(data: dict, creds: list[Credential], texts: dict) -> str:
-    """"学历、职称或技能等级符合以下之一：本科及以上学历、…": per kind the lowest level, read "at least"."""
-    lowest: dict[tuple, Credential] = {}
-    for c in creds:
-        key = (c.kind, c.shortage)
-        ranks = RANKS[c.field]
-        if key not in lowest or ranks[c.level] < ranks[lowest[key].level]:
-            lowest[key] = c
-    options = "、".join(texts["credential_option"][c.kind].format(label=enum_label(c.field, c.level))
-                       + (texts["shortage_credential"] if c.shortage else "") for c in lowest.values())
-    text = texts["credential"].format(options=options) + texts["degree_mode"].get(data.get("degree_mode"), "")
-    if data.get("lower_degree"):
-        text += texts["lower_degree"]
-    return text
-
-
-def routes(rs: RuleSet, pol: Policy) -> list[Route]:
-    """The talent routes in force on the rule set's day."""
-    texts = pol.channels["talent"].texts
-    out = []
-    for rid in ROUTES:
-        spec = rs.find("talent", f"route_{rid}")
-        if spec is not None:
-            out.append(rs.memo(("talent", rid), lambda rid=rid, spec=spec: _compile(rid, spec, texts)))
-    return out
 
 
 # --- one person ----------------------------------------------------------------------------------------
@@ -240,10 +141,35 @@ def _evaluate_route(p: Profile, pol: Policy, rs: RuleSet, route: Route, retired:
         shown = [c for c in combos if c.credential.value is True] or [c for c in combos if c.credential.value is None]
         text = rs.memo(("talent_conditions", route.rid, tuple(c.combo.index for c in shown)),
                        lambda: _conditions_text(texts, route, shown))
+        relied = _relied(route, shown)
         criteria.append(criterion(ids["conditions"], text, any_of(*(c.conditions for c in shown)),
-                                  _conditions_source(route.spec, shown), _conditions_detail(p, texts, shown),
-                                  _conditions_verified(route.spec, shown), route=route.rid, route_name=route.name))
-    return RouteResult(route, truth, criteria, _gaps(p, texts, route, retired, requires, combos))
+                                  _conditions_source(route, relied), _conditions_detail(p, texts, shown),
+                                  _conditions_verified(route, relied), route=route.rid, route_name=route.name))
+    gaps = _gaps(p, texts, route, retired, requires, combos)
+    if truth.value is not True:
+        off = _off_catalogue(p, rs, texts, route, retired)
+        criteria += off[:1]
+        gaps += off[1:]
+    return RouteResult(route, truth, criteria, gaps)
+
+
+def _off_catalogue(p: Profile, rs: RuleSet, texts: dict, route: Route, retired: Truth) -> list[dict]:
+    """From 2024 a certificate off the shortage catalogue opens no skill route (docs/readings.md §1): for a
+    skill the route would cover on the catalogue, the reason and, while the age would fit, the gap that
+    names the catalogue. [criterion, gap?] or []."""
+    rule = rs.find("talent", "off_catalogue_skill")
+    if rule is None or route.catalogue_skill is None or p.skill_in_shortage_catalogue is not False \
+            or at_least(p, "skill_level", route.catalogue_skill).value is not True:
+        return []
+    out = [criterion(f"talent_{route.rid}_off_catalogue", texts["off_catalogue"].format(**rule.value), FALSE, rule,
+                     route=route.rid, route_name=route.name)]
+    fits = [c for c in route.combos if route.credentials[c.credential].kind == "skill"
+            and at_least(p, "skill_level", route.credentials[c.credential].level).value is True
+            and age_at_most(p, c.cap).value is not False]
+    if fits and retired.value is not False:
+        out.append(gap("skill_in_shortage_catalogue", False, True, texts["gap"]["off_catalogue"].format(**rule.value),
+                       rule.verified))
+    return out
 
 
 def _conditions_text(texts: dict, route: Route, combos: list[ComboTruth]) -> str:
@@ -257,7 +183,8 @@ def _conditions_text(texts: dict, route: Route, combos: list[ComboTruth]) -> str
         if tier.shortage is not None:
             bits.insert(0, texts["shortage"][tier.shortage])
         if tier.months is not None:
-            bits.append(texts["months"][route.months_mode].format(months=tier.months))
+            months = texts["months_no_back_payments" if route.back_payments else "months"][route.months_mode]
+            bits.append(months.format(months=tier.months))
         text = "，".join(bits)
         if text not in parts:
             parts.append(text)
@@ -274,24 +201,40 @@ def _conditions_detail(p: Profile, texts: dict, combos: list[ComboTruth]) -> str
     return "，".join(bits)
 
 
-def _conditions_source(spec: Value, combos: list[ComboTruth]) -> Value:
-    """The route's clause, and the clause of an unverified tier the person's conditions rest on."""
-    articles = [c.combo.tier.article for c in _relevant(combos) if not c.combo.tier.verified and c.combo.tier.article]
+def _sound(c: ComboTruth) -> bool:
+    """A credential and tier whose values are confirmed, counted without unverified 沪苏浙皖 months."""
+    return c.combo.verified and not (c.months is not None and c.months.relies_on_unverified)
+
+
+def _relied(route: Route, combos: list[ComboTruth]) -> list[ComboTruth]:
+    """The combinations the person's result rests on: one that holds on confirmed values if any (a level1
+    of 40 meets the confirmed cap 45 of level2 and needs no unverified cap), else those that hold, else
+    those still open, else all."""
+    holding = [c for c in combos if c.conditions.value is True]
+    sound = [c for c in holding if _sound(c)]
+    return sound[:1] or holding or [c for c in combos if c.conditions.value is not False] or combos
+
+
+def _back_payments_unverified(route: Route, combos: list[ComboTruth]) -> bool:
+    """The route's unverified "不含补缴" reading matters where months are counted."""
+    back = route.back_payments
+    return back is not None and back["verified"] is False and any(c.combo.tier.months is not None for c in combos)
+
+
+def _conditions_source(route: Route, relied: list[ComboTruth]) -> Value:
+    """The route's clause, and the clauses of the unverified parts the person's conditions rest on."""
+    spec = route.spec
+    articles = [a for c in relied for a in c.combo.articles]
+    if route.back_payments is not None and _back_payments_unverified(route, relied):
+        articles.append(route.back_payments["article"])
     if not articles:
         return spec
     return replace(spec, article="；".join(dict.fromkeys([spec.article, *articles])))
 
 
-def _relevant(combos: list[ComboTruth]) -> list[ComboTruth]:
-    return [c for c in combos if c.conditions.value is not False] or combos
-
-
-def _conditions_verified(spec: Value, combos: list[ComboTruth]) -> bool:
-    """False when the conditions that matter for this person rest on an unverified tier or count."""
-    if not spec.verified:
-        return False
-    return not any(not c.combo.tier.verified or (c.months is not None and c.months.relies_on_unverified)
-                   for c in _relevant(combos))
+def _conditions_verified(route: Route, relied: list[ComboTruth]) -> bool:
+    """False when the conditions that matter for this person rest on an unverified cap, tier or count."""
+    return route.spec.verified and all(_sound(c) for c in relied) and not _back_payments_unverified(route, relied)
 
 
 def _gaps(p: Profile, texts: dict, route: Route, retired: Truth, requires: list, combos: list[ComboTruth]
@@ -309,16 +252,17 @@ def _gaps(p: Profile, texts: dict, route: Route, retired: Truth, requires: list,
         if tier.shortage is not None and p.skill_in_shortage_catalogue is not tier.shortage:
             continue
         months = c.months
+        sound = route.spec.verified and c.combo.verified
         if months is not None and tier.months is not None and months.truth.value is False \
                 and months.consecutive is not None:  # months are counted only against a tier with months
             need = tier.months - months.counted_yrd
             gaps.append(gap(CONSECUTIVE, months.consecutive, need, texts["gap"]["months"].format(
-                missing=need - months.consecutive, route=route.name), route.spec.verified and tier.verified))
+                missing=need - months.consecutive, route=route.name),
+                sound and not _back_payments_unverified(route, [c])))
         if months is None or months.truth.value is not False:
             for f, t in requires:
                 if t.value is False:
-                    gaps.append(gap(f, False, True, texts["gap"]["requires"][f].format(route=route.name),
-                                    route.spec.verified and tier.verified))
+                    gaps.append(gap(f, False, True, texts["gap"]["requires"][f].format(route=route.name), sound))
     return gaps
 
 
@@ -334,10 +278,14 @@ def _dedupe_gaps(gaps: Iterable[dict]) -> list[dict]:
 
 
 def talent(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
+    # The 2024 办法 rests on the 2023 户籍准入登记管理办法 (docs/readings.md §2c): past its validity, undetermined.
+    stale = expired("talent", pol, rs)
+    if stale is not None:
+        return stale
     texts = pol.channels["talent"].texts
     retired = is_(p, "retired", False)
     common = criterion("talent_not_retired", texts["not_retired"], retired, rs.get("talent", "not_retired"))
-    held = "，".join(enum_label(f, getattr(p, f)) for f in _FIELD.values() if getattr(p, f) is not None)
+    held = "，".join(enum_label(f, getattr(p, f)) for f in FIELD.values() if getattr(p, f) is not None)
     have = texts["detail"]["credential"].format(have=held) if held else ""
     cred_cache: dict = {}
     results = [_evaluate_route(p, pol, rs, r, retired, have, cred_cache) for r in routes(rs, pol)]
