@@ -65,10 +65,12 @@ class _Refs(HTMLParser):
         super().__init__()
         self.refs: list[str] = []
 
+        self.links: list[str] = []   # pages a person navigates to (<a href>), not files the page loads
+
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
             if name in ("src", "href", "action") and value is not None:
-                self.refs.append(value)
+                (self.links if tag == "a" else self.refs).append(value)
 
 
 EXTERNAL = re.compile(r"https?:|@import|(?<![A-Za-z])url\(\s*['\"]?(?!data:)|(?:src|href|action)\s*=\s*['\"]?//", re.I)
@@ -95,6 +97,11 @@ def _check_page(base: str, path: str, headers: dict | None = None) -> list[str]:
         if Path(ref).suffix in (".css", ".js"):
             assert asset.headers["content-type"].endswith("charset=utf-8")
             assert not EXTERNAL.search(asset.text), (ref, EXTERNAL.search(asset.text))
+    # a link opens with the page's own query (console.js adds the session's token to the review link)
+    query = (base + path).partition("?")[2]
+    for link in parser.links:
+        opened = requests.get(page_dir + link + (f"?{query}" if query else ""), timeout=30)
+        assert opened.status_code == 200 and opened.headers["content-type"].startswith("text/html"), link
     return assets
 
 

@@ -77,7 +77,7 @@ def test_a_whole_interview_with_the_keyboard_only(srv, browser_factory):  # noqa
     # the card: a region named by its title; its channels open and close with Enter
     title_id, date_id = card.get_attribute("aria-labelledby").split()
     assert page.locator(f"#{title_id}").inner_text() in ("落户评估结果", "假设情况下的评估结果")
-    assert "施行的规则" in page.locator(f"#{date_id}").inner_text()
+    assert "当日有效的规则" in page.locator(f"#{date_id}").inner_text()
     card.locator(".card-title").focus()
     summary = kb.press_until(page, lambda s: s["tag"] == "summary")
     channel = card.locator(".channel").first

@@ -19,6 +19,15 @@
   if (new URLSearchParams(location.search).has("token") && history.replaceState) {
     history.replaceState(null, "", location.pathname);  // keep the token out of the address bar and history
   }
+  // the review page is opened by a link, which cannot send the Bearer header: it takes the token as the console
+  // did (?token=…, then keeps it in sessionStorage and drops it from the address bar)
+  Array.prototype.forEach.call(document.querySelectorAll('a[href="review"]'), function (link) {
+    link.addEventListener("click", function (event) {
+      if (!token) return;
+      event.preventDefault();
+      location.href = link.getAttribute("href") + "?token=" + encodeURIComponent(token);
+    });
+  });
 
   var schema = null;
   var form = document.getElementById("profile");
