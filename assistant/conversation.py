@@ -1,67 +1,69 @@
 """One turn of the conversation, decided in one place: `turn(state, message) -> Turn`.
 
-The state decides first, the way a hotline officer listens: when a question is pending, the message is
-first read as its answer; only a message that is clearly a question (and not an answer) goes to the FAQ,
-why-not, what-if or handoff paths, each of which then resumes the pending question. The classifier's
-intent is a hint, never the judge of a reply. The action (actions/turn.py) only translates between Rasa
-and this function; the engine decides eligibility, the domain's responses speak.
+The state decides first, the way a hotline officer listens: assistant/reading.py reads every part of the
+message once (facts, the answer to the pending question, a question with its FAQ topics, a remark, a
+command), and the turn decides from that reading alone, by the rows below in this order (ROWS is this table;
+tests/test_turn.py checks that the two agree). A question or a remark is never taken as an answer or a skip;
+after a side path the pending question is asked again, with its ask payload. The engine decides eligibility,
+the domain's responses speak; the action (actions/turn.py) only translates between Rasa and this function.
 
 Decision table, first match wins (`pending` = a question is waiting for its answer):
 
-| # | the message                                         | pending | what happens                                       |
-|---|-----------------------------------------------------|---------|----------------------------------------------------|
-| 1 | a choice of a disambiguation button (faq_topic),    | any     | that FAQ answer (or "none of these"), then resume  |
-|   | clicked, or its title or "都不是" typed             |         |                                                    |
-| 2 | a restart command ("重新开始")                        | any     | everything forgotten, the first question           |
-| 3 | a handoff command ("转人工")                          | any     | the facts so far and 12345, flagged; resume        |
-| 4 | answers the pending question (also among other facts)| yes     | facts taken (corrections said), next question      |
-| 5 | states other facts, and is not a question           | any     | facts taken and said back; next (or resume)        |
-| 6 | "跳过" / "不知道"                                       | yes     | the field is skipped, said so; next question (the  |
-|   |                                                     |         | answer so far after SKIPS_TO_PAUSE in a row)       |
-| 7 | "继续" (or yes to the offer to go on)                 | no      | the interview goes on for every channel            |
-| 8 | yes to the offer to check one's own case            | no      | the interview starts                               |
-| 9 | a settling question ("我想在园区落户需要什么条件")      | no      | the area taken, one line of overview, interview    |
-|   | (unless the FAQ selector is sure of another topic,  |         |                                                    |
-|   | or the hukou moves out: "迁回老家")                 |         |                                                    |
-|10 | "为什么要问这个" / a what-if question                  | any     | the channels the question decides / the engine     |
-|   | ("如果我再交半年社保呢")                              |         | re-run on the changed facts, not stored            |
-|11 | a why-not question ("为什么不能积分落户")              | any     | that channel's unmet and unknown conditions        |
-|12 | "我差多少分"                                           | any     | the known points against the line                  |
-|13 | any other question                                  | any     | the FAQ answer if the selector is sure; else       |
-|   |                                                     |         | "您是想问…？" with the likeliest topics as buttons   |
-|   |                                                     |         | and the pending question again                     |
-|14 | Latin letters and no Chinese (and not an answer)    | any     | a short bilingual note with an example; resume     |
-|15 | a greeting                                          | any     | the greeting and the (pending or first) question   |
-|16 | thanks / goodbye                                    | no      | a polite reply                                     |
-|17 | anything else                                       | yes     | unreadable: 1st "没理解" + the question; 2nd the   |
-|   |                                                     |         | expected form with the options; 3rd skip, say so   |
-|18 | anything else                                       | no      | what the assistant can do, with an example         |
+| row         | the message                                               | pending | what happens                                |
+|-------------|-----------------------------------------------------------|---------|---------------------------------------------|
+| faq_choice  | a "您是想问" button chosen (clicked, its title typed, 都不是) | any     | that FAQ answer (or "none"), then resume    |
+| restart     | "重新开始"                                                  | any     | everything forgotten, the first question    |
+| handoff     | "转人工"                                                    | any     | the facts so far and 12345, flagged; resume |
+| as_of       | "按2022-03-01的规则" and no fact                            | any     | the rules' date set; next question          |
+| other_language | Latin letters, no Chinese, and no answer                | any     | a bilingual note with an example; resume    |
+| settle      | a settling question ("我想在园区落户需要什么条件"), unless  | no      | the area taken, one line of overview, the   |
+|             | the FAQ is sure of another topic or the hukou moves out   |         | interview                                   |
+| answer      | answers the pending question, or states facts of one's    | any     | facts taken (corrections said back); a      |
+|             | own case (a question in it is answered too)               |         | question in it answered; next question      |
+| place       | a policy question about one place ("太仓落户政策")           | any     | what holds there (rule data in force), the  |
+|             |                                                           |         | offer to check one's case; resume           |
+| skip        | "跳过" / "不知道"                                             | yes     | the field skipped, said once; next question |
+| continue    | "继续" (or yes to the offer to go on)                       | no      | the interview goes on for every channel     |
+| start       | yes to the offer to check one's own case                  | no      | the interview starts                        |
+| why_ask     | "为什么要问这个"                                              | any     | the channels the question decides; resume   |
+| what_if     | "如果我再交半年社保呢"                                        | any     | the engine on changed facts, not stored     |
+| why_not     | "为什么不能积分落户"                                          | any     | that channel's unmet and unknown conditions |
+| points_gap  | "我差多少分"                                                 | any     | the known points against the line           |
+| remark      | a remark alone ("好麻烦啊", "等一下", "你是机器人吗")          | any     | a short acknowledgement; resume             |
+| question    | any other question                                        | any     | the FAQ answer when sure; "您是想问…" with  |
+|             |                                                           |         | buttons when unsure; out of scope only when |
+|             |                                                           |         | neither the selector nor the retriever finds|
+|             |                                                           |         | a topic; resume                             |
+| greet       | a greeting                                                | any     | the greeting and the (pending or first)     |
+|             |                                                           |         | question                                    |
+| thanks      | thanks / goodbye                                          | any     | a polite reply; resume                      |
+| unreadable  | anything else                                             | yes     | 1st "没理解" + the question; 2nd the form    |
+|             |                                                           |         | with the options; 3rd skip, said once       |
+| default     | anything else                                             | no      | what the assistant can do, with an example  |
 
 A question is asked at most MAX_ASKS times: a fourth ask skips the field instead, so the interview always
-ends. A what-if never stores its hypothetical facts.
+ends; after a side path a question already asked MAX_ASKS times is not asked again, a short reminder says
+it is still open. A what-if never stores its hypothetical facts.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import dialogue, faq
-from .dialogue import MODE_DECIDE, MODE_FULL, Reading
-from .explain import explain, explain_change, explain_channel, explain_points
-from .parsing import normalize
-from .privacy import ID_CARD_METADATA, hide_masks
-from .profile import FIELD_SPECS
+from . import cues, dialogue, faq, retrieval
+from .dialogue import MODE_DECIDE, MODE_FULL
+from .explain import explain, explain_change, explain_channel, explain_place, explain_points
+from .privacy import ID_CARD_METADATA
+from .profile import FIELD_SPECS, field_label
+from .reading import INTENT_SURE, Reading, read
 from .rules import CHANNEL_IDS, policy
 
 MAX_ASKS = 3
 SKIPS_TO_PAUSE = 5     # this many new questions in a row answered "不知道": the answer so far, and the offer to go on
-FAQ_SURE = 0.6         # the top FAQ topic is answered when at least this confident …
-FAQ_MARGIN = 0.25      # … and this far ahead of the second; otherwise the assistant asks which one
-FAQ_CANDIDATE = 0.08   # a topic offered in "您是想问" needs at least this much
-INTENT_SURE = 0.7      # a follow-up intent (why-not, what-if, points) the classifier is sure of
 
 # --- what the state and a message are -----------------------------------------------------------------
 
@@ -116,71 +118,6 @@ class Turn:
     branch: str = ""            # which row of the decision table decided (for tests and logs)
 
 
-# --- reading the message -----------------------------------------------------------------------------
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
-# Interrogative form (docs/readings.md §9): a question, not an answer.
-_QUESTION = re.compile(r"[?？]|吗|呢|么$|怎么|怎样|如何|什么|啥|多少|多久|多长|多大|哪|几[年个月天岁种]|能不能|可不可以|"
-                       r"是不是|有没有|要不要|会不会|行不行|是否|能否|可否|为何|为什么|咋")
-_RESTART = re.compile(r"^(?:请|帮我)?(?:重新开始|重来|从头(?:开始|再来)|重新评估|清空(?:信息|重来)?)(?:吧|一下|一遍)?$")
-_HANDOFF = re.compile(r"转人工|人工客服|人工服务|找人工|真人客服|接人工|转接人工|人工坐席|人工咨询|要人工|^人工$")
-_CORRECTION = re.compile(r"^(?:不对|不是|错了|说错了|搞错了|更正|纠正|改一下)")
-_FIRST_PERSON = re.compile(r"我|本人|俺|咱")
-_GREETING = re.compile(r"^(?:你好|您好|哈喽|嗨|在吗|在不在|有人吗|早上好|下午好|晚上好|早|hi|hello|hey)[啊呀哈吗]*")
-_THANKS = re.compile(r"谢|感谢|多谢|thank|thx")
-_GOODBYE = re.compile(r"再见|拜拜|回头见|bye")
-_CONTINUE = re.compile(r"^(?:继续|接着|接着问|继续问|继续吧|其他渠道|看看其他渠道|还有呢|然后呢|全部看看)$")
-_YES = re.compile(r"^(?:好|好的|好啊|好呀|行|可以|嗯|嗯嗯|是|是的|要|要的|需要|ok|okay|yes|开始|来吧|看看|帮我看看)$")
-_SETTLE = re.compile(r"落户|迁户口|户口迁|办户口|上户口|入户|户口落|落在|落到|想落|settle")
-_WANT = re.compile(r"想|要|能|可以|怎么|怎样|如何|条件|需要|办|行不行|吗")
-_WHAT_IF = re.compile(r"如果|要是|假如|假设|万一|再交|再缴|再住|再过|的话")
-_WHY_NOT = re.compile(r"为什么|为啥|怎么(?:就)?不|凭什么")
-_WHY_ASK = re.compile(r"为什么要?问|为啥要?问|问这个(?:干嘛|干什么|做什么|有什么用)|跟这个有什么关系|这个有关系吗")
-_POINTS_GAP = re.compile(r"差多少分|还差几分|差几分|多少分了|我.{0,4}(?:积分|分数).{0,4}多少|算.{0,3}(?:积分|分)")
-_SIDE_INTENTS = {"why_not", "what_if", "ask_points_gap"}
-
-
-def _bare(text: str) -> str:
-    return re.sub(r"[\s，。！？、,.!?;；:：~～…\"'“”‘’（）()]+", "", normalize(text or "")).lower()
-
-
-def is_question(text: str) -> bool:
-    """Interrogative form: the resident is asking, not answering."""
-    return bool(_QUESTION.search(normalize(text or "")))
-
-
-def _has_chinese(text: str) -> bool:
-    return bool(_CJK.search(text or ""))
-
-
-def _is_payload(text: str) -> bool:
-    return (text or "").startswith("/")
-
-
-def _faq_choice(msg: Message) -> str | None:
-    """The topic of a clicked "您是想问…" button; a payload typed with an unknown topic is no choice (it has no
-    answer to send)."""
-    topics = policy().messages["faq_topics"]
-    choice = next((str(e.get("value")) for e in msg.entities if e.get("entity") == "faq_topic"), None)
-    return choice if choice == "none" or choice in topics else None
-
-
-_NONE_OF_THESE = re.compile(r"^(?:都不是|都不对|都不是的|不是这些|都没有|以上都不是)$")
-
-
-def _typed_choice(offer: str | None, bare: str) -> str | None:
-    """A button of "您是想问…" typed instead of clicked: its title, or "都不是" (never read as an answer)."""
-    if not offer or not offer.startswith("faq:"):
-        return None
-    if _NONE_OF_THESE.match(bare):
-        return "none"
-    titles = policy().messages["faq_topics"]
-    return next((t for t in offer[4:].split(",") if t and _bare(titles.get(t, t)) == bare), None)
-
-
-# --- the turn ------------------------------------------------------------------------------------------
-
 class _Builder:
     """Accumulates what one turn says and how the state changes."""
 
@@ -201,74 +138,144 @@ class _Builder:
         return Turn(self.say, self.state, self.restart, branch)
 
 
+# --- the turn ------------------------------------------------------------------------------------------
+
+Test = Callable[[Reading, State], bool]
+Handler = Callable[[_Builder, Reading, Message], "Turn | None"]
+
+
+def _settles(r: Reading, st: State) -> bool:
+    return not r.pending and not st.answered and _settling(r, r.question)
+
+
+def _rows() -> list[tuple[str, Test, Handler]]:
+    return [
+        ("faq_choice", lambda r, st: r.choice is not None, _row_choice),
+        ("restart", lambda r, st: r.command == "restart", lambda b, r, m: _restart(b)),
+        ("handoff", lambda r, st: r.command == "handoff", _row_handoff),
+        ("as_of", lambda r, st: bool(r.facts.as_of) and r.facts.as_of != st.as_of and not r.facts.facts, _row_as_of),
+        ("other_language", lambda r, st: r.foreign and not r.answers, _row_foreign),
+        ("settle", _settles, lambda b, r, m: _start_interview(b, r)),
+        ("answer", lambda r, st: r.answers or r.own_case or bool(r.facts.errors), _take),
+        ("place", lambda r, st: r.place is not None and not r.first_person, _row_place),
+        ("skip", lambda r, st: r.skip, _row_skip),
+        ("continue", lambda r, st: not r.pending and _continues(r, st), _row_continue),
+        ("start", lambda r, st: not r.pending and r.offer == "check" and (
+            cues.accepts(r.text) or r.intent in ("affirm", "want_settle")), lambda b, r, m: _next(b, "start")),
+        ("why_ask", lambda r, st: r.side == "why_ask", _row_side(lambda b, r, m: _why_ask(b))),
+        ("what_if", lambda r, st: r.side == "what_if", _row_side(lambda b, r, m: _what_if(b, m))),
+        ("why_not", lambda r, st: r.side == "why_not", _row_side(lambda b, r, m: _why_not(b, m))),
+        ("points_gap", lambda r, st: r.side == "points_gap", _row_side(lambda b, r, m: _points_gap(b))),
+        ("remark", lambda r, st: r.remark is not None, _row_remark),
+        ("question", lambda r, st: r.question or (not r.pending and r.intent in ("faq", "out_of_scope", "bot_challenge")
+                                                  and r.confidence >= INTENT_SURE), _row_question),
+        ("greet", lambda r, st: r.greeting and not r.facts.facts, _row_greet),
+        ("thanks", lambda r, st: r.thanks is not None, _row_thanks),
+        ("unreadable", lambda r, st: r.pending is not None, lambda b, r, m: _unreadable(b, r.pending)),
+        ("default", lambda r, st: True, _row_default),
+    ]
+
+
+ROWS = _rows()
+
+
 def turn(state: State, msg: Message) -> Turn:
     """Decides one turn: what to say and how the state changes (the decision table above)."""
     b = _Builder(state)
-    st = b.state
-    text = msg.text or ""
-    bare = _bare(text)
-    pending = st.asked
-    offer, st.offer = st.offer, None
-    payload = _is_payload(text)
-    chinese = _has_chinese(text)
-    foreign = not chinese and not payload and bool(_LATIN.search(text))
-
-    choice = _faq_choice(msg) or _typed_choice(offer, bare)
-    if choice is not None:                                                            # 1
-        _faq_answer(b, choice)
-        return _resume(b, "faq_choice")
-    if chinese and _RESTART.match(bare):                                              # 2
-        return _restart(b)
-    if chinese and _HANDOFF.search(bare):                                             # 3
-        _handoff(b)
-        return _resume(b, "handoff")
-
-    # A masked personal number ("3205**********1234") is never read as a fact (the channel masked it).
-    reading = dialogue.read_message(hide_masks(text), msg.intent,
-                                    [e for e in msg.entities if "*" not in str(e.get("value"))], pending)
-    reading.facts = {**_id_card(b, msg), **reading.facts}
+    reading = read(state, msg)
+    b.state.offer = None
+    reading.facts.facts = {**_id_card(b, msg), **reading.facts.facts}
     # "不对，我是大专": a correction of another fact, not a "no" to the pending question.
-    if pending in reading.contextual and _CORRECTION.match(normalize(text)) and len(reading.facts) > 1:
-        del reading.facts[pending]
-    question = is_question(text) and not payload
-    answers_pending = pending is not None and (
-        pending in reading.facts or (pending == "age" and reading.age_range is not None))
-    if reading.as_of and reading.as_of != st.as_of and _set_as_of(b, reading.as_of) and not reading.facts:
-        return _next(b, "as_of")
-    if not pending and not st.answered and _settling(text, msg, question):            # 9
-        return _start_interview(b, reading)
-    own_case = bool(reading.facts) and (not question or bool(_FIRST_PERSON.search(text)))
-    if answers_pending or own_case or reading.errors:                                 # 4, 5
-        return _take(b, reading, msg, pending, answers_pending)
-    if pending and dialogue.is_skip(text):                                                 # 6
-        _skip(b, pending)
-        return _next(b, "skip")
-    if not pending and (_CONTINUE.match(bare) or (offer == "continue" and _YES.match(bare))
-                        or (msg.intent == "continue_interview" and msg.confidence >= INTENT_SURE
-                            and st.answered and not question)):                       # 7
-        st.mode = MODE_FULL
-        return _next(b, "continue")
-    if not pending and offer == "check" and (_YES.match(bare) or msg.intent in ("affirm", "want_settle")):  # 8
-        return _next(b, "start")
-    if foreign:                                                                       # 14
-        b.utter("utter_chinese_only")
-        return _count_failure(b, pending) if pending else b.done("other_language")
-    side = _side_path(text, msg, question, pending is not None)
-    if side is not None:                                                              # 10–13
-        if side(b, msg) == "asked_back":  # "您是想问…": a button, or an answer to the pending question
-            return _resume(b, "did_you_mean")
-        return _resume(b, side.__name__.lstrip("_"))
-    if _GREETING.search(bare) and not reading.facts:                                  # 15
-        if pending or st.answered:
-            return _resume(b, "greet")
-        b.utter("utter_greet")
-        return _next(b, "greet")
-    if _THANKS.search(bare) or _GOODBYE.search(bare):                                 # 16
-        b.utter("utter_thanks" if _THANKS.search(bare) else "utter_goodbye")
-        return _resume(b, "thanks")
-    if pending:                                                                       # 17
-        return _unreadable(b, pending)
-    b.utter("utter_default")                                                          # 18
+    if reading.pending in reading.facts.contextual and cues.has("correction", reading.text) \
+            and len(reading.facts.facts) > 1:
+        del reading.facts.facts[reading.pending]
+    for _row, test, handler in ROWS:
+        if test(reading, state):
+            decided = handler(b, reading, msg)
+            if decided is not None:
+                return decided
+    raise AssertionError("the last row matches every message")  # pragma: no cover
+
+
+def _continues(r: Reading, st: State) -> bool:
+    return r.command == "continue" or (r.offer == "continue" and cues.accepts(r.text)) or (
+        r.intent == "continue_interview" and r.confidence >= INTENT_SURE and st.answered and not r.question)
+
+
+def _row_choice(b: _Builder, r: Reading, msg: Message) -> Turn:
+    _faq_answer(b, r.choice or "none")
+    return _resume(b, "faq_choice")
+
+
+def _row_handoff(b: _Builder, r: Reading, msg: Message) -> Turn:
+    _handoff(b)
+    return _resume(b, "handoff")
+
+
+def _row_as_of(b: _Builder, r: Reading, msg: Message) -> Turn | None:
+    return _next(b, "as_of") if _set_as_of(b, r.facts.as_of or "") else None
+
+
+def _row_foreign(b: _Builder, r: Reading, msg: Message) -> Turn:
+    b.utter("utter_chinese_only")
+    return _count_failure(b, r.pending) if r.pending else b.done("other_language")
+
+
+def _row_place(b: _Builder, r: Reading, msg: Message) -> Turn:
+    st = b.state
+    area = r.place or ""
+    result = dialogue.plan({"target_area": area}, st.as_of, (), MODE_FULL).assessment
+    b.text(explain_place(result, _channel_in(msg)))
+    if not st.answered and st.asked is None:
+        b.utter("utter_offer_check")
+        st.offer = "check"
+        if "target_area" not in st.values:
+            st.values["target_area"] = area
+    return _resume(b, "place")
+
+
+def _row_skip(b: _Builder, r: Reading, msg: Message) -> Turn:
+    _skip(b, r.pending or "")
+    return _next(b, "skip")
+
+
+def _row_continue(b: _Builder, r: Reading, msg: Message) -> Turn:
+    b.state.mode = MODE_FULL
+    return _next(b, "continue")
+
+
+def _row_side(ask: Callable[[_Builder, Reading, Message], None]) -> Handler:
+    def handler(b: _Builder, r: Reading, msg: Message) -> Turn:
+        ask(b, r, msg)
+        return _resume(b, r.side or "side")
+    return handler
+
+
+def _row_remark(b: _Builder, r: Reading, msg: Message) -> Turn:
+    b.utter(f"utter_remark_{r.remark}")
+    return _resume(b, "remark") if b.state.asked or b.state.answered else _next(b, "remark")
+
+
+def _row_question(b: _Builder, r: Reading, msg: Message) -> Turn:
+    if _question(b, r) == "asked_back":  # "您是想问…": a button, or an answer to the pending question
+        return _resume(b, "did_you_mean")
+    return _resume(b, "question")
+
+
+def _row_greet(b: _Builder, r: Reading, msg: Message) -> Turn:
+    if r.pending or b.state.answered:
+        return _resume(b, "greet")
+    b.utter("utter_greet")
+    return _next(b, "greet")
+
+
+def _row_thanks(b: _Builder, r: Reading, msg: Message) -> Turn:
+    b.utter("utter_thanks" if r.thanks == "thanks" else "utter_goodbye")
+    return _resume(b, "thanks")
+
+
+def _row_default(b: _Builder, r: Reading, msg: Message) -> Turn:
+    b.utter("utter_default")
     return b.done("default")
 
 
@@ -311,16 +318,18 @@ def _id_card(b: _Builder, msg: Message) -> dict[str, Any]:
     return facts
 
 
-def _take(b: _Builder, reading: Reading, msg: Message, pending: str | None, answers: bool) -> Turn:
-    """Rows 4 and 5: the facts of the message, checked together with what is known."""
+def _take(b: _Builder, reading: Reading, msg: Message) -> Turn:
+    """Row answer: the facts of the message, checked together with what is known; a question asked in the
+    same message ("刚来苏州四个月，租房住，想办居住证") is answered too, then the next question."""
     st = b.state
-    facts = dict(reading.facts)
+    pending, answers = reading.pending, reading.answers
+    facts = dict(reading.facts.facts)
     # An area named in passing ("居住证是在昆山办的") does not move the settlement target: only a message
     # about settling (or the answer to the area question) does.
     if "target_area" in facts and st.values.get("target_area") and pending != "target_area" \
-            and facts["target_area"] != st.values["target_area"] and not _SETTLE.search(msg.text or ""):
+            and facts["target_area"] != st.values["target_area"] and not cues.has("settle", reading.text):
         facts.pop("target_area")
-    errors = list(reading.errors)
+    errors = list(reading.facts.errors)
     if facts:
         errors += dialogue.check({**st.values, **facts}, st.as_of)
     if errors:
@@ -330,8 +339,8 @@ def _take(b: _Builder, reading: Reading, msg: Message, pending: str | None, answ
     new = {k: v for k, v in facts.items() if k not in st.values}
     st.values.update(facts)
     st.skipped = [f for f in st.skipped if f not in facts]
-    if reading.age_range and "age" not in st.values:
-        st.age_range = reading.age_range
+    if reading.facts.age_range and "age" not in st.values:
+        st.age_range = reading.facts.age_range
     if "age" in facts:
         st.age_range = None
     if changed:
@@ -339,18 +348,22 @@ def _take(b: _Builder, reading: Reading, msg: Message, pending: str | None, answ
     new = {k: v for k, v in new.items() if k not in b.said_back}
     if len(new) > 1 or (new and pending not in new):
         b.utter("utter_understood", facts=dialogue.describe(new))
+    topic = reading.sure_topic() if (reading.question or cues.has("want", reading.text)) else None
+    if topic and not reading.side and not _settling(reading, reading.question):
+        _faq_answer(b, topic)
     if answers:
         st.failed = 0
         return _next(b, "answer")
     return _next(b, "facts") if not pending else _resume(b, "facts")
 
 
-def _skip(b: _Builder, field_name: str) -> None:
+def _skip(b: _Builder, field_name: str, say: bool = True) -> None:
     st = b.state
     if field_name not in st.skipped:
         st.skipped.append(field_name)
     st.failed = 0
-    b.utter("utter_skipped")
+    if say:
+        b.utter("utter_skipped")
 
 
 def _count_failure(b: _Builder, pending: str) -> Turn:
@@ -358,7 +371,7 @@ def _count_failure(b: _Builder, pending: str) -> Turn:
     st.failed += 1
     if st.failed >= MAX_ASKS:
         b.utter("utter_skipped_unclear")
-        _skip(b, pending)
+        _skip(b, pending, say=False)
         return _next(b, "unreadable_skip")
     return _resume(b, "unreadable")
 
@@ -377,31 +390,28 @@ def _unreadable(b: _Builder, pending: str) -> Turn:
 _HELP = {"bool": "utter_help_bool", "enum": "utter_help_choice", "area": "utter_help_choice"}
 
 
-def _settling(text: str, msg: Message, question: bool) -> bool:
+def _settling(r: Reading, question: bool) -> bool:
     """"我想在园区落户，需要什么条件": a question about settling oneself (first person or no topic named),
     not a policy question that names a channel ("人才落户要什么条件") or a topic of its own."""
-    if msg.intent == "want_settle" and msg.confidence >= INTENT_SURE:
+    if r.intent == "want_settle" and r.confidence >= INTENT_SURE:
         return True
-    norm = normalize(text)
-    if not (_SETTLE.search(norm) and _WANT.search(norm)) or len(norm) > 40 or _LEAVE.search(norm):
+    text = r.text
+    if not (cues.has("settle", text) and cues.has("want", text)) or len(text.normal) > 40 or cues.has("leave", text):
         return False
-    named = any(w in norm for words in policy().messages["channel_words"].values() for w in words)
-    # A topic the FAQ selector is sure of answers the message, unless it is one a resident asking about their
-    # own settling ("我想落户要什么条件") is taken for: that asks for the interview.
-    topic = bool(msg.faq) and msg.faq[0][1] >= FAQ_SURE and (
-        msg.faq[0][0] not in _SETTLE_TOPICS or not _FIRST_PERSON.search(norm))
-    return not named and not topic
+    named = any(w in text.normal for words in cues.words("channel_words").values() for w in words)
+    # A topic the FAQ is sure of answers the message, unless it is one a resident asking about their own
+    # settling ("我想落户要什么条件") is taken for: that asks for the interview.
+    topic = r.sure_topic()
+    return not named and (topic is None or (topic in _SETTLE_TOPICS and r.first_person))
 
 
-# Moving a hukou out of Suzhou or back home ("毕业了还能迁回老家吗") is no question about settling here.
-_LEAVE = re.compile(r"迁回|迁出|迁走|回迁|迁到外地|转回")
 # FAQ topics a bare "我想落户需要什么条件" may be mistaken for: the interview answers it better.
 _SETTLE_TOPICS = {"county_open", "documents", "where_apply", "talent_conditions", "points_conditions", "districts"}
 
 
 def _start_interview(b: _Builder, reading: Reading) -> Turn:
-    """Row 9: the area the message names, a line of overview, the first question."""
-    facts = {k: v for k, v in reading.facts.items() if k not in b.state.values}
+    """Row settle: the area the message names, a line of overview, the first question."""
+    facts = {k: v for k, v in reading.facts.facts.items() if k not in b.state.values}
     b.state.values.update(facts)
     area = b.state.values.get("target_area")
     b.utter("utter_overview", area=area or policy().messages["dialogue"]["suzhou"])
@@ -412,25 +422,6 @@ def _start_interview(b: _Builder, reading: Reading) -> Turn:
 
 
 # --- side paths: answered, then the interview resumes ------------------------------------------------------
-
-def _side_path(text: str, msg: Message, question: bool, pending: bool):
-    """Rows 10–13: which question this is, or None when it is no question. While a question is pending, only
-    the interrogative form counts: a statement the classifier takes for a topic is no question."""
-    norm = normalize(text)
-    sure = msg.confidence >= INTENT_SURE
-    if _WHY_ASK.search(norm):
-        return _why_ask
-    what_if = (msg.intent == "what_if" and sure) or (question and _WHAT_IF.search(norm))
-    if what_if and dialogue.read_hypothesis(text).facts:
-        return _what_if
-    if (msg.intent == "why_not" and sure) or (question and _WHY_NOT.search(norm)):
-        return _why_not
-    if (msg.intent == "ask_points_gap" and sure) or _POINTS_GAP.search(norm):
-        return _points_gap
-    if question or (not pending and msg.intent in ("faq", "out_of_scope", "bot_challenge") and sure):
-        return _question
-    return None
-
 
 def _assessment(st: State) -> dict:
     return dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range).assessment
@@ -474,7 +465,7 @@ def _why_not(b: _Builder, msg: Message) -> None:
         b.text(explain_channel(result, channel))
 
 
-def _why_ask(b: _Builder, msg: Message) -> None:
+def _why_ask(b: _Builder) -> None:
     """"为什么要问这个？": the channels the pending question can still decide."""
     pending = b.state.asked
     result = _assessment(b.state)
@@ -485,8 +476,7 @@ def _why_ask(b: _Builder, msg: Message) -> None:
         b.utter("utter_why_ask_general")
 
 
-def _points_gap(b: _Builder, msg: Message) -> None:
-    """Row 12."""
+def _points_gap(b: _Builder) -> None:
     b.text(explain_points(_assessment(b.state)))
 
 
@@ -494,26 +484,24 @@ def _channel_in(msg: Message) -> str | None:
     for ent in msg.entities:
         if ent.get("entity") == "channel" and ent.get("value") in CHANNEL_IDS:
             return str(ent["value"])
-    names = policy().messages["channel_words"]
+    names = cues.words("channel_words")
     return next((cid for cid, words in names.items() if any(w in (msg.text or "") for w in words)), None)
 
 
-def _question(b: _Builder, msg: Message) -> str | None:
-    """Row 13: a policy question. Answered when the selector is sure; otherwise "您是想问…？"."""
-    ranking = [(t, c) for t, c in msg.faq if c >= FAQ_CANDIDATE]
-    if msg.intent == "out_of_scope" and msg.confidence >= INTENT_SURE and (not ranking or ranking[0][1] < FAQ_SURE):
-        b.utter("utter_out_of_scope")
-        return None
-    if msg.intent == "bot_challenge" and msg.confidence >= INTENT_SURE:
+def _question(b: _Builder, r: Reading) -> str | None:
+    """Row question: the FAQ answer when the fused ranking is sure; "您是想问…？" when it is not; out of scope
+    only when neither the selector nor the retriever finds a topic."""
+    cal = retrieval.calibration()
+    ranking = [(t, c) for t, c in r.topics if c >= cal.candidate]
+    if r.intent == "bot_challenge" and r.confidence >= INTENT_SURE and not r.sure_topic():
         b.utter("utter_iamabot")
         return None
     if not ranking:
-        b.utter("utter_no_answer")
+        b.utter("utter_out_of_scope" if r.intent == "out_of_scope" else "utter_no_answer")
         return None
-    top, confidence = ranking[0]
-    second = ranking[1][1] if len(ranking) > 1 else 0.0
-    if confidence >= FAQ_SURE and confidence - second >= FAQ_MARGIN:
-        _faq_answer(b, top)
+    topic = r.sure_topic()
+    if topic:
+        _faq_answer(b, topic)
         return None
     _disambiguate(b, [t for t, _ in ranking[:3]])
     return "asked_back"
@@ -556,7 +544,7 @@ def _ask(b: _Builder, name: str) -> bool:
     st = b.state
     if st.asks.get(name, 0) >= MAX_ASKS:
         b.utter("utter_skipped_unclear")
-        _skip(b, name)
+        _skip(b, name, say=False)
         st.asked = None
         return False
     st.asks[name] = st.asks.get(name, 0) + 1
@@ -569,9 +557,14 @@ def _ask(b: _Builder, name: str) -> bool:
 
 
 def _resume(b: _Builder, branch: str) -> Turn:
-    """After a side path: the pending question again (within its limit), or nothing when none is pending."""
-    if b.state.asked:
-        if _ask(b, b.state.asked):
+    """After a side path: the pending question again, with its ask payload; one already asked MAX_ASKS times
+    is not asked again (a reminder says it is still open), nor skipped for a question the resident asked."""
+    st = b.state
+    if st.asked and st.asks.get(st.asked, 0) >= MAX_ASKS:
+        b.utter("utter_still_open", field=field_label(st.asked))
+        return b.done(branch)
+    if st.asked:
+        if _ask(b, st.asked):
             return b.done(branch)
         return _next(b, branch)
     return b.done(branch)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import cues
 from .engine import assess
 from .parsing import normalize, parse_age, parse_age_range, parse_area_m2, parse_months, parse_number
 from .profile import (
@@ -45,7 +46,7 @@ _AS_OF_WORDS = ("规则", "政策", "评估", "按", "as_of", "日期")
 
 
 @dataclass
-class Reading:
+class FactReading:
     """What one message says about the profile."""
 
     facts: dict[str, Any] = field(default_factory=dict)     # field -> validated contract value
@@ -72,7 +73,7 @@ def _entity_facts(entities: Iterable[dict]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _words(key: str) -> set[str]:
-    return {str(w).lower() for w in policy().messages["answers"][key]}
+    return {str(w).lower() for w in cues.words(key)}
 
 
 _PARTICLES = re.compile(r"(?:的|了|呢|呀|啊|哦|吧|哈|啦|嘛|哟|喔|额|呃)+$")
@@ -96,6 +97,9 @@ def _alias_in(text: str, table: dict[str, str]) -> str | None:
     return values.pop() if len(values) == 1 else None
 
 
+alias_in = _alias_in
+
+
 def _enum_reply(enum_name: str, bare: str) -> str | None:
     """An enumeration value from a reply: the exact alias, an alias inside it, or "none" for a bare "没有"
     or "没有" with a word of the question ("没有职称"; "没有固定住的地方" says nothing of a degree)."""
@@ -108,16 +112,14 @@ def _enum_reply(enum_name: str, bare: str) -> str | None:
     none = _NONE_WORDS.match(bare)
     if none and "none" in enum_values(enum_name):
         rest = bare[none.end():]
-        topic = policy().messages["answers"]["none_topics"].get(enum_name, [])
+        topic = cues.words("none_topics").get(enum_name, [])
         if len(rest) <= 2 or any(word in rest for word in topic):
             return "none"
     return None
 
 
-# A reply that does not know or will not say: never an answer ("不知道" does not mean "no").
-SKIP = re.compile(r"^(?:我)?(?:也)?(?:真)?(?:不知道|不清楚|不太清楚|不确定|不太确定|说不准|说不好|不记得了?|记不清了?|"
-                  r"忘了|忘记了|跳过|先跳过|略过|下一题|不晓得|不想说|不方便说|不想回答|pass|skip)"
-                  r"(?:[了啊哎诶哦呀吧呢哈这个题])*$")
+# A reply that does not know or will not say ("不知道" does not mean "no"): the cue `skip` of cues.yml.
+SKIP = cues.cue("skip").pattern
 _NO_PREFIX = re.compile(r"^(?:不|没|未|无|非)")
 _YES_PREFIX = re.compile(r"^(?:是|有|对|已经?|在|一直|正在|还在|早就)")
 _NEGATION = re.compile(r"不|没|未|无|非")
@@ -198,11 +200,11 @@ def _whole(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, float)) and float(value).is_integer() else None
 
 
-def read_message(text: str, intent: str | None, entities: Iterable[dict], asked: str | None) -> Reading:
+def read_message(text: str, intent: str | None, entities: Iterable[dict], asked: str | None) -> FactReading:
     """Every fact a message states, plus its answer to the question that was asked."""
     entities = list(entities or [])
     facts, errors = _entity_facts(entities)
-    reading = Reading(facts, errors)
+    reading = FactReading(facts, errors)
     if "age" not in facts:
         span = next((e.get("value") for e in entities if e.get("entity") == "age_range"), None)
         if span is None and asked == "age":
@@ -230,10 +232,10 @@ def read_message(text: str, intent: str | None, entities: Iterable[dict], asked:
 
 _HYPOTHETICAL = re.compile(r"^(那么?|那|如果|要是|假如|假设|万一|要)+|(的话|呢|吗|会怎样|会怎么样|怎么样)+$")
 # A supposition is never the answer to the question asked ("如果我再交半年呢").
-_HYPOTHESIS = re.compile(r"如果|要是|假如|假设|万一|假若|倘若")
+_HYPOTHESIS = cues.cue("hypothesis").pattern
 
 
-def read_hypothesis(text: str) -> Reading:
+def read_hypothesis(text: str) -> FactReading:
     """The facts of a what-if question ("那如果我再交半年社保呢？"), read as if they were stated."""
     from .facts import extract_facts
 
@@ -244,7 +246,7 @@ def read_hypothesis(text: str) -> Reading:
             break
         clause = stripped
     facts, errors = _entity_facts({"entity": k, "value": v} for k, v in extract_facts(clause).items())
-    return Reading(facts, errors)
+    return FactReading(facts, errors)
 
 
 def profile_values(slots: dict) -> dict[str, Any]:

@@ -245,3 +245,42 @@ def explain_change(before: dict, after: dict, changes: str) -> str:
         lines += [_f("gap").format(text=g["text"], flag=_flag(g)) for g in _unique(gaps)[:3]]
     lines.append(_f("hypothetical"))
     return "\n".join(lines)
+
+
+def _p(key: str) -> str:
+    return policy().messages["place"][key]
+
+
+def _place_line(c: dict) -> str:
+    """One channel in a place: its conditions (route by route), the first source, the flag if any is unverified."""
+    join = _p("condition_join")
+    routes: dict[str | None, list[dict]] = {}
+    for cr in c["criteria"]:
+        routes.setdefault(cr.get("route"), []).append(cr)
+    parts = []
+    for route, crs in routes.items():
+        conditions = join.join(cr["text"] for cr in crs)
+        name = next((cr["route_name"] for cr in crs if cr.get("route_name")), None)
+        parts.append(_p("route").format(route=name, conditions=conditions) if route and name else conditions)
+    unverified = next((cr for cr in c["criteria"] if not cr.get("verified", True)), None)
+    src = c["criteria"][0]["source"]
+    return _p("channel").format(name=c["name"], conditions=_p("route_join").join(parts),
+                                document=_short_title(src["document"]), article=src["article"],
+                                effective_from=src["effective_from"], flag=_flag(unverified) if unverified else "")
+
+
+def explain_place(result: dict, first: str | None = None) -> str:
+    """What holds in the assessment's area on its date, channel by channel (the one asked about first), from
+    the rule data in force; the channels that do not apply there in one line."""
+    area = result["area"] or {}
+    here = [c for c in result["channels"] if c["status"] != "not_applicable" and c["criteria"]]
+    here.sort(key=lambda c: c["id"] != first)
+    lines = [_p("heading").format(as_of=result["as_of"], area=area.get("name", ""),
+                                  area_type=policy().terms["area_types"].get(area.get("type"), ""))]
+    lines += [_place_line(c) for c in here]
+    elsewhere = [c["name"] for c in result["channels"] if c["status"] == "not_applicable"]
+    if elsewhere:
+        lines.append(_p("not_here").format(area=area.get("name", ""), channels="、".join(elsewhere)))
+    if _flagged(lines):
+        lines.append(_t("unverified"))
+    return "\n".join(lines)

@@ -1,0 +1,163 @@
+"""What one message is, read once, before anything is decided: `read(state, message) -> Reading`.
+
+A message may at once state facts, answer the pending question, ask a question and make a remark. The
+reading finds every part (cue words from assistant/cues.yml, facts from assistant/dialogue.py, FAQ topics
+from the selector fused with the retriever of assistant/retrieval.py); assistant/conversation.py decides
+from the reading alone. A question or a remark is never read as the answer to the pending question.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import cues, dialogue, retrieval
+from .cues import Text
+from .dialogue import FactReading
+from .privacy import hide_masks
+from .profile import area_aliases, normalize_area
+from .rules import policy
+
+if TYPE_CHECKING:
+    from .conversation import Message, State
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+# What opens a message in passing ("对了，…", "等一下，…"): the rest of the message is what it says.
+_OPENER = re.compile(r"^(?:哦|噢|嗯|额|呃)?(?:对了|话说|顺便问一下|顺便问下|顺便问问|另外|还有个问题|还有一个问题|还有|请问一下|请问|"
+                     r"问一下|问下|等一下|等等|稍等|等会|那个|就是|我想问一下|我想问|想问一下|想问)+[，,。.、:：\s]*")
+# A short reply with a question mark ("没有呢", "是吗？") may still answer; a longer question does not.
+SHORT_REPLY = 6
+
+
+@dataclass
+class Reading:
+    """Every part of one message, and the state it was read in."""
+
+    text: Text
+    facts: FactReading                       # facts, errors, as_of, the reply to the pending question
+    pending: str | None                      # the field of the question waiting for its answer
+    offer: str | None                        # what was offered last turn ("check", "continue", "faq:a,b")
+    payload: bool = False                    # a button's payload ("/inform{…}")
+    chinese: bool = False
+    foreign: bool = False                    # Latin letters and no Chinese
+    question: bool = False                   # interrogative form (after any opener)
+    remark: str | None = None                # "wait", "complaint", "bot", "aside"
+    skip: bool = False                       # "不知道", "跳过"
+    command: str | None = None               # "restart", "handoff", "continue"
+    choice: str | None = None                # a "您是想问" button chosen (a topic, or "none")
+    side: str | None = None                  # "why_ask", "what_if", "why_not", "points_gap"
+    topics: list[tuple[str, float]] = field(default_factory=list)   # FAQ topics, fused scores, best first
+    place: str | None = None                 # the area a policy question is about ("太仓落户政策")
+    greeting: bool = False
+    thanks: str | None = None                # "thanks" or "goodbye"
+    first_person: bool = False
+    intent: str | None = None
+    confidence: float = 0.0
+
+    @property
+    def answers(self) -> bool:
+        """The message answers the pending question."""
+        return self.pending is not None and (self.pending in self.facts.facts or (
+            self.pending == "age" and self.facts.age_range is not None))
+
+    @property
+    def own_case(self) -> bool:
+        """Facts of the resident's own case (a question with facts counts when it speaks of oneself)."""
+        return bool(self.facts.facts) and (not self.question or self.first_person)
+
+    def sure_topic(self) -> str | None:
+        """The FAQ topic the message asks about, when the fused score is sure and ahead of the second."""
+        cal = retrieval.calibration()
+        if not self.topics:
+            return None
+        top, score = self.topics[0]
+        second = self.topics[1][1] if len(self.topics) > 1 else 0.0
+        return top if score >= cal.sure and score - second >= cal.margin else None
+
+
+def _faq_choice(msg: Message, offer: str | None, text: Text) -> str | None:
+    """A clicked "您是想问…" button, or its title (or "都不是") typed; a payload with an unknown topic is none."""
+    topics = policy().messages["faq_topics"]
+    choice = next((str(e.get("value")) for e in msg.entities if e.get("entity") == "faq_topic"), None)
+    if choice == "none" or choice in topics:
+        return choice
+    if not offer or not offer.startswith("faq:"):
+        return None
+    if cues.has("none_of_these", text):
+        return "none"
+    return next((t for t in offer[4:].split(",") if t and Text.of(topics.get(t, t)).bare == text.bare), None)
+
+
+def _command(text: Text, chinese: bool) -> str | None:
+    if chinese and cues.has("restart", text):
+        return "restart"
+    if chinese and cues.has("handoff", text):
+        return "handoff"
+    if cues.has("continue", text):
+        return "continue"
+    return None
+
+
+def _side(text: Text, msg: Message, question: bool) -> str | None:
+    """Follow-up questions about the interview itself: why this question, what if, why not, the points."""
+    sure = msg.confidence >= INTENT_SURE
+    if cues.has("why_ask", text):
+        return "why_ask"
+    if ((msg.intent == "what_if" and sure) or (question and cues.has("what_if", text))) \
+            and dialogue.read_hypothesis(text.raw).facts:
+        return "what_if"
+    if (msg.intent == "why_not" and sure) or (question and cues.has("why_not", text)):
+        return "why_not"
+    if (msg.intent == "ask_points_gap" and sure) or cues.has("points_gap", text):
+        return "points_gap"
+    return None
+
+
+def place_in(text: Text) -> str | None:
+    """The area a message names (its contract name), if exactly one."""
+    return normalize_area(text.bare) or dialogue.alias_in(text.bare, area_aliases())
+
+
+INTENT_SURE = 0.7      # a follow-up intent (why-not, what-if, points) the classifier is sure of
+
+
+def read(state: State, msg: Message) -> Reading:
+    """Reads every part of `msg` in the state it arrives in."""
+    raw = msg.text or ""
+    text = Text.of(raw)
+    payload = raw.startswith("/")
+    chinese = bool(_CJK.search(raw))
+    rest = Text.of(_OPENER.sub("", text.normal)) if chinese and not payload else text
+    opened = bool(rest.bare) and rest.bare != text.bare     # "对了，居住证怎么办？": the rest is what it says
+    rest = rest if opened else text
+    question = not payload and cues.has("question", rest)
+    topics = [] if payload else retrieval.topics(rest.raw, msg.faq)
+    pending = state.asked
+    # A question (other than a short reply with a question mark, "没有呢") is never the pending answer.
+    asked = None if pending and question and len(rest.core) > SHORT_REPLY else pending
+    # A masked personal number ("3205**********1234") is never read as a fact (the channel masked it).
+    entities = [e for e in msg.entities if "*" not in str(e.get("value"))]
+    facts = dialogue.read_message(hide_masks(rest.raw), msg.intent, entities, asked)
+    # A remark said with nothing else ("好麻烦啊", "等一下", "你是机器人吗") is no answer and no skip.
+    remark = None if payload or opened or facts.facts else cues.remark(text)
+    place = None
+    if chinese and not payload and pending != "target_area" and any(w in text.bare for w in cues.words("place_words")):
+        place = place_in(text)
+    thanks = "thanks" if cues.has("thanks", text) else "goodbye" if cues.has("goodbye", text) else None
+    return Reading(
+        text=text, facts=facts, pending=pending, offer=state.offer, payload=payload, chinese=chinese,
+        foreign=not chinese and not payload and bool(_LATIN.search(raw)), question=question, remark=remark,
+        skip=bool(pending) and dialogue.is_skip(raw), command=_command(text, chinese),
+        choice=_faq_choice(msg, state.offer, text), side=None if payload else _side(rest, msg, question),
+        topics=topics, place=place, greeting=cues.has("greeting", text), thanks=thanks,
+        first_person=cues.has("first_person", text), intent=msg.intent, confidence=msg.confidence)
+
+
+def describe(reading: Reading) -> dict[str, Any]:
+    """The reading as plain data (for logs and tests)."""
+    return json.loads(json.dumps({
+        "facts": reading.facts.facts, "answers": reading.answers, "question": reading.question,
+        "remark": reading.remark, "skip": reading.skip, "command": reading.command, "choice": reading.choice,
+        "side": reading.side, "topics": reading.topics[:3], "place": reading.place}, ensure_ascii=False, default=str))
