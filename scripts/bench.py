@@ -4,6 +4,8 @@
   that reach the right statuses, questions per decision (median, max), the most asks of one field;
 - faq: FAQ top-1 accuracy on the held-out paraphrases (tests/fixtures/faq_heldout.yml) and the rate of
   "您是想问…" prompts, read from the model as the turn policy reads it;
+- heldout: FAQ top-1, out-of-scope precision and recall on the held-out real questions and the remarks read
+  mid-interview (tests/fixtures/heldout/, scripts/bench_understanding.py);
 - latency: REST reply latency for 1 conversation and for 20 at once, and the servers' memory;
 - nlu: intent cross-validation (3 folds) with the per-intent F1 table and the faq<->inform and
   faq<->out_of_scope confusions;
@@ -41,6 +43,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import bench_understanding  # noqa: E402
 
 from assistant.conversation import FAQ_CANDIDATE, FAQ_MARGIN, FAQ_SURE  # noqa: E402
 from tests.support import bare_bot  # noqa: E402
@@ -104,6 +108,13 @@ def faq(srv: Servers) -> None:
     print(f"FAQ on {topics} held-out paraphrases (tests/fixtures/faq_heldout.yml):")
     print(f"  top-1 accuracy: {right}/{topics} = {right / topics:.1%} (target >= 90 %)")
     print(f"  '您是想问…' prompts instead of an answer: {asked_back / topics:.1%}")
+
+
+def heldout(srv: Servers) -> None:
+    """The held-out real questions and remarks (scripts/bench_understanding.py), both splits."""
+    send = bench_understanding.rest(srv.rasa_url)
+    bench_understanding.questions(send, ["dev", "test"])
+    bench_understanding.remarks(send, srv.rasa_url, ["dev", "test"])
 
 
 def latency(srv: Servers) -> None:
@@ -346,7 +357,7 @@ def profile(work: Path) -> None:
             print(f"    {label:52} {n / rate / max(turns, 1) * 1000:6.1f} ms  {n / max(total, 1):5.1%}")
 
 
-PARTS = ("residents", "faq", "latency", "stories", "nlu", "training", "production", "baseline", "profile")
+PARTS = ("residents", "faq", "heldout", "latency", "stories", "nlu", "training", "production", "baseline", "profile")
 
 
 def main(argv: list[str]) -> None:
@@ -356,7 +367,7 @@ def main(argv: list[str]) -> None:
         sys.exit(f"unknown part(s) {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        served = ("residents", "faq", "latency", "stories")
+        served = ("residents", "faq", "heldout", "latency", "stories")
         if set(served) & set(parts):
             with servers(work) as srv:
                 for part in served:
