@@ -18,10 +18,10 @@ Decision table, first match wins (`pending` = a question is waiting for its answ
 | other_language | Latin letters, no Chinese, and no answer                | any     | a bilingual note with an example; resume    |
 | settle      | a settling question ("我想在园区落户需要什么条件"), unless  | no      | the area taken, one line of overview, the   |
 |             | the FAQ is sure of another topic or the hukou moves out   |         | interview                                   |
-| answer      | answers the pending question, or states facts of one's    | any     | facts taken (corrections said back); a      |
-|             | own case (a question in it is answered too)               |         | question in it answered; next question      |
 | place       | a policy question about one place ("太仓落户政策")           | any     | what holds there (rule data in force), the  |
 |             |                                                           |         | offer to check one's case; resume           |
+| answer      | answers the pending question, or states facts of one's    | any     | facts taken (corrections said back); a      |
+|             | own case (a question in it is answered too)               |         | question in it answered; next question      |
 | skip        | "跳过" / "不知道"                                             | yes     | the field skipped, said once; next question |
 | continue    | "继续" (or yes to the offer to go on)                       | no      | the interview goes on for every channel     |
 | start       | yes to the offer to check one's own case                  | no      | the interview starts                        |
@@ -48,6 +48,7 @@ it is still open. A what-if never stores its hypothetical facts.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -148,16 +149,19 @@ def _settles(r: Reading, st: State) -> bool:
     return not r.pending and not st.answered and _settling(r, r.question)
 
 
-def _rows() -> list[tuple[str, Test, Handler]]:
+@functools.cache
+def rows() -> list[tuple[str, Test, Handler]]:
+    """The decision table of the module's docstring, in its order: (row, test, handler)."""
     return [
         ("faq_choice", lambda r, st: r.choice is not None, _row_choice),
         ("restart", lambda r, st: r.command == "restart", lambda b, r, m: _restart(b)),
         ("handoff", lambda r, st: r.command == "handoff", _row_handoff),
         ("as_of", lambda r, st: bool(r.facts.as_of) and r.facts.as_of != st.as_of and not r.facts.facts, _row_as_of),
-        ("other_language", lambda r, st: r.foreign and not r.answers, _row_foreign),
+        ("other_language", lambda r, st: r.foreign and not r.answers and not (r.offer and cues.accepts(r.text)),
+         _row_foreign),
         ("settle", _settles, lambda b, r, m: _start_interview(b, r)),
+        ("place", lambda r, st: r.place is not None and not r.first_person and not r.answers, _row_place),
         ("answer", lambda r, st: r.answers or r.own_case or bool(r.facts.errors), _take),
-        ("place", lambda r, st: r.place is not None and not r.first_person, _row_place),
         ("skip", lambda r, st: r.skip, _row_skip),
         ("continue", lambda r, st: not r.pending and _continues(r, st), _row_continue),
         ("start", lambda r, st: not r.pending and r.offer == "check" and (
@@ -176,8 +180,6 @@ def _rows() -> list[tuple[str, Test, Handler]]:
     ]
 
 
-ROWS = _rows()
-
 
 def turn(state: State, msg: Message) -> Turn:
     """Decides one turn: what to say and how the state changes (the decision table above)."""
@@ -189,7 +191,7 @@ def turn(state: State, msg: Message) -> Turn:
     if reading.pending in reading.facts.contextual and cues.has("correction", reading.text) \
             and len(reading.facts.facts) > 1:
         del reading.facts.facts[reading.pending]
-    for _row, test, handler in ROWS:
+    for _row, test, handler in rows():
         if test(reading, state):
             decided = handler(b, reading, msg)
             if decided is not None:

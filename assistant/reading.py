@@ -115,6 +115,17 @@ def _side(text: Text, msg: Message, question: bool) -> str | None:
     return None
 
 
+_CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
+
+
+def _asking_clause(text: Text) -> str:
+    """The clause that asks ("刚来苏州四个月，在厂里上班，想办居住证" -> "想办居住证"): the last clause with a
+    question or a wish, when the message has several; else the whole message."""
+    clauses = [c for c in _CLAUSE.split(text.normal) if c]
+    asking = [c for c in clauses if cues.has("question", c) or cues.has("want", c)]
+    return asking[-1] if len(clauses) > 1 and asking else text.raw
+
+
 def place_in(text: Text) -> str | None:
     """The area a message names (its contract name), if exactly one."""
     return normalize_area(text.bare) or dialogue.alias_in(text.bare, area_aliases())
@@ -133,7 +144,7 @@ def read(state: State, msg: Message) -> Reading:
     opened = bool(rest.bare) and rest.bare != text.bare     # "对了，居住证怎么办？": the rest is what it says
     rest = rest if opened else text
     question = not payload and cues.has("question", rest)
-    topics = [] if payload else retrieval.topics(rest.raw, msg.faq)
+    topics = [] if payload else retrieval.topics(_asking_clause(rest), msg.faq)
     pending = state.asked
     # A question (other than a short reply with a question mark, "没有呢") is never the pending answer.
     asked = None if pending and question and len(rest.core) > SHORT_REPLY else pending

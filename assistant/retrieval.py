@@ -21,17 +21,17 @@ FAQ_DATA = sorted((ROOT / "data" / "nlu").glob("faq*.yml"))
 CALIBRATION = Path(__file__).with_name("calibration.yml")
 _EXAMPLE = re.compile(r"^\s*-\s*(.+?)\s*$")
 # Words every question has: they say nothing of its topic.
-_FILLER = re.compile(r"请问|你好|您好|我想问一下|我想问|想问一下|想问|咨询一下|咨询|一下|苏州市?|吗|呢|吧|啊|呀|的|了|是|我|怎么办")
+_FILLER = re.compile(r"请问|你好|您好|我想问一下|我想问|想问一下|想问|咨询一下|咨询|一下|苏州市?|吗|呢|吧|啊|呀|的|了|是|我|想|要|怎么办")
 
 
 @dataclass(frozen=True)
 class Calibration:
     selector_weight: float = 0.75     # how much the selector's confidence counts in the fused score
     retriever_weight: float = 0.6     # … and the retriever's (scaled similarity)
-    retriever_scale: float = 0.4      # a similarity at this value counts as full confidence
+    retriever_scale: float = 0.8      # a similarity at this value counts as full confidence
     sure: float = 0.5                 # answer the top topic at this fused score …
     margin: float = 0.1               # … this far ahead of the second
-    candidate: float = 0.3            # a topic offered in "您是想问" needs this much
+    candidate: float = 0.25           # a topic offered in "您是想问" needs this much
 
 
 @functools.cache

@@ -32,6 +32,9 @@ def used_by_actions(name: str) -> bool:
     code = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     if name.startswith("utter_ask_") and name[len("utter_ask_"):] in PROFILE_FIELDS and 'f"utter_ask_{' in code:
         return True
+    if name.startswith("utter_remark_") and 'f"utter_remark_{' in code:
+        from assistant import cues
+        return name[len("utter_remark_"):] in cues.remark_kinds()  # the remark kinds of assistant/cues.yml
     if (name == "utter_faq" or name.startswith("utter_faq/")) and 'f"utter_faq/{' in code:
         return True  # the retrieval intent's answers: action_turn utters the one the selector picked
     return f'"{name}"' in code

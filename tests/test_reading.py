@@ -1,0 +1,76 @@
+"""A message read as a whole (assistant/reading.py, assistant/conversation.py; issue 20): facts, the answer to the
+pending question, a question and a remark, in any combination; a question or a remark is never an answer or a
+skip, each thing is said once, and the pending question comes back with its ask payload. The messages carry no
+FAQ ranking from a classifier: the retriever (assistant/retrieval.py) finds the topic on its own."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import assistant.conversation as conversation
+from assistant import cues
+from assistant.conversation import State, rows, turn
+from tests.test_turn import AS_OF, PENDING, asked, msg, responses
+
+HOUSING = State(values={"target_area": "苏州工业园区", "age": 40, "education": "associate", "retired": False},
+                as_of=AS_OF, asked="housing", asks={"housing": 1})
+
+
+def test_the_docstring_table_is_the_order_of_the_rows():
+    table = [m.group(1) for m in re.finditer(r"^\| (\w+)\s+\|", conversation.__doc__ or "", re.M)]
+    assert table[0] == "row" and table[1:] == [name for name, _, _ in rows()]
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("对了，居住证怎么办理？", "residence_permit"),
+    ("等一下，租房可以落户吗", "rental_settlement"),
+    ("积分落户要多少分？", "points_line"),
+])
+def test_a_question_in_the_middle_is_answered_and_the_pending_question_comes_back(text, topic):
+    for state in (PENDING["bool"], HOUSING):
+        result = turn(state, msg(text, "faq"))
+        said = responses(result)
+        assert said[0] == f"utter_faq/{topic}", said
+        assert asked(result) == state.asked and said.count(f"utter_ask_{state.asked}") == 1, said
+        assert not any(r.startswith("utter_skipped") for r in said) and result.state.values == state.values
+
+
+@pytest.mark.parametrize("text,kind", [("好麻烦啊", "complaint"), ("等一下", "wait"), ("你是机器人吗", "bot"),
+                                       ("怎么问这么多问题", "complaint"), ("哦这样啊", "aside")])
+def test_a_remark_is_acknowledged_once_and_the_question_asked_again(text, kind):
+    result = turn(PENDING["bool"], msg(text, "chitchat"))
+    assert responses(result) == [f"utter_remark_{kind}", "utter_ask_retired"]
+    assert result.state.values == PENDING["bool"].values and not result.state.skipped and result.state.failed == 0
+
+
+@pytest.mark.parametrize("text,area,first", [("外地人太仓落户政策2020", "太仓市", None),
+                                             ("昆山购房入户新规", "昆山市", "购房落户")])
+def test_a_question_about_a_place_says_what_holds_there(text, area, first):
+    result = turn(State(as_of=AS_OF), msg(text, "faq"))
+    assert result.branch == "place", responses(result)
+    answer = result.say[0].text
+    assert f"在{area}（县级市）落户" in answer and "县级市落户" in answer and "不适用：积分落户" in answer
+    if first:
+        assert answer.splitlines()[1].startswith(f"  - {first}")
+    assert responses(result)[-1] == "utter_offer_check" and result.state.offer == "check"
+
+
+def test_english_gets_the_bilingual_note_not_an_interview():
+    result = turn(State(as_of=AS_OF), msg("Kunshan settlement policy 2023", "want_settle", confidence=0.9))
+    assert responses(result) == ["utter_chinese_only"] and not result.state.asked
+
+
+def test_facts_and_a_question_in_one_message_are_both_taken():
+    text = "刚来苏州四个月，租房住，在厂里上班，想办居住证"
+    result = turn(State(values={"target_area": "吴中区"}, as_of=AS_OF), msg(text, "faq"))
+    values = result.state.values
+    assert values.get("residence_months") == 4 and values.get("employed_in_suzhou") is True, values
+    said = responses(result)
+    assert "utter_understood" in said and "utter_faq/residence_permit" in said and asked(result), said
+
+
+def test_yes_and_accepting_words_agree():
+    for word in ("对", "好的", "是的", "可以"):
+        assert cues.accepts(cues.Text.of(word)), word
+    assert cues.answer_word("对") is True and cues.answer_word("好的") is None  # 好的 accepts an offer, states no fact
