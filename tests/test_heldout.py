@@ -41,6 +41,7 @@ def test_labels_exist_and_sources_are_given() -> None:
     for item in QUESTIONS:
         assert item["topic"] in topics | {h.OUT_OF_SCOPE, h.PLACE}, item
         assert (item["topic"] == h.PLACE) == bool(item.get("place")), f"place and its key go together: {item}"
+        assert item.get("place", h.PLACES[0]) in h.PLACES, f"place is one of Suzhou's ten areas: {item}"
         assert str(item.get("source", "")).startswith("http"), item
         assert set(item) <= {"text", "topic", "source", "place", "split"}, item
     for item in REMARKS:

@@ -14,6 +14,7 @@ HELDOUT = ROOT / "tests" / "fixtures" / "heldout"
 NLU = ROOT / "data" / "nlu"
 QUESTION_TARGET, REMARK_TARGET = 200, 80            # issue 20's sizes
 OUT_OF_SCOPE, PLACE = "out_of_scope", "place"
+PLACES = ("姑苏", "虎丘", "吴中", "相城", "吴江", "园区", "常熟", "张家港", "昆山", "太仓")   # a `place` item's key
 REMARK_KINDS = ("thanks", "complaint", "wait", "bot_question", "why_ask", "greeting", "hesitation", "other")
 _ENTITY = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")     # Rasa's [text](entity) and [text]{...}
 
