@@ -73,6 +73,7 @@ class State:
     values: dict[str, Any] = field(default_factory=dict)   # known profile facts (contract values)
     as_of: str | None = None
     asked: str | None = None                # the field of the pending question
+    also: str | None = None                 # its second field, when it asks two at once ("您今年多大，最高学历是？")
     asks: dict[str, int] = field(default_factory=dict)      # times each field has been asked
     failed: int = 0                         # unreadable replies to the pending question
     skipped: list[str] = field(default_factory=list)
@@ -232,7 +233,7 @@ def turn(state: State, msg: Message) -> Turn:
         del reading.facts[pending]
     question = is_question(text) and not payload
     answers_pending = pending is not None and (
-        pending in reading.facts or (pending == "age" and reading.age_range is not None))
+        pending in reading.facts or st.also in reading.facts or (pending == "age" and reading.age_range is not None))
     if reading.as_of and reading.as_of != st.as_of and _set_as_of(b, reading.as_of) and not reading.facts:
         return _next(b, "as_of")
     if not pending and not st.answered and _settling(text, msg, question):            # 9
@@ -242,6 +243,8 @@ def turn(state: State, msg: Message) -> Turn:
         return _take(b, reading, msg, pending, answers_pending)
     if pending and dialogue.is_skip(text):                                                 # 6
         _skip(b, pending)
+        if st.also:  # "不知道" to a paired question skips both
+            _skip(b, st.also, said=False)
         return _next(b, "skip")
     if not pending and (_CONTINUE.match(bare) or (offer == "continue" and _YES.match(bare))
                         or (msg.intent == "continue_interview" and msg.confidence >= INTENT_SURE
@@ -345,12 +348,13 @@ def _take(b: _Builder, reading: Reading, msg: Message, pending: str | None, answ
     return _next(b, "facts") if not pending else _resume(b, "facts")
 
 
-def _skip(b: _Builder, field_name: str) -> None:
+def _skip(b: _Builder, field_name: str, said: bool = True) -> None:
     st = b.state
     if field_name not in st.skipped:
         st.skipped.append(field_name)
     st.failed = 0
-    b.utter("utter_skipped")
+    if said:
+        b.utter("utter_skipped")
 
 
 def _count_failure(b: _Builder, pending: str) -> Turn:
@@ -359,6 +363,8 @@ def _count_failure(b: _Builder, pending: str) -> Turn:
     if st.failed >= MAX_ASKS:
         b.utter("utter_skipped_unclear")
         _skip(b, pending)
+        if st.also:
+            _skip(b, st.also, said=False)
         return _next(b, "unreadable_skip")
     return _resume(b, "unreadable")
 
@@ -432,8 +438,12 @@ def _side_path(text: str, msg: Message, question: bool, pending: bool):
     return None
 
 
+def _plan(st: State) -> dialogue.Plan:
+    return dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range)
+
+
 def _assessment(st: State) -> dict:
-    return dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range).assessment
+    return _plan(st).assessment
 
 
 def _what_if(b: _Builder, msg: Message) -> None:
@@ -551,27 +561,43 @@ def _choice_payload(topic: str) -> str:
 
 # --- asking --------------------------------------------------------------------------------------------------
 
-def _ask(b: _Builder, name: str) -> bool:
-    """Asks about `name`, at most MAX_ASKS times; returns False (and skips it) when that is used up."""
+def _ask(b: _Builder, fields: tuple[str, ...], remaining: int | None = None) -> bool:
+    """Asks about `fields` (one, or the two of a paired question), at most MAX_ASKS times; returns False (and
+    skips them) when that is used up. Every field of a paired question counts as asked."""
     st = b.state
+    name, also = fields[0], (fields[1] if len(fields) > 1 else None)
     if st.asks.get(name, 0) >= MAX_ASKS:
         b.utter("utter_skipped_unclear")
         _skip(b, name)
-        st.asked = None
+        if also:
+            _skip(b, also, said=False)
+        st.asked = st.also = None
         return False
-    st.asks[name] = st.asks.get(name, 0) + 1
+    for f in fields:
+        st.asks[f] = st.asks.get(f, 0) + 1
     if st.asked != name:
         st.failed = 0
-    st.asked = name
-    response = "utter_ask_age_exact" if name == "age" and st.age_range else f"utter_ask_{name}"
-    b.say.append(Say(response=response, payload=dialogue.ask_payload(name), values=faq.values_on()))
+    st.asked, st.also = name, also
+    if also:
+        response = f"utter_ask_{name}_{also}"
+    else:
+        response = "utter_ask_age_exact" if name == "age" and st.age_range else f"utter_ask_{name}"
+    b.say.append(Say(response=response, payload=dialogue.ask_payload(name, also, remaining),
+                     values=faq.values_on()))
     return True
+
+
+def _pending(st: State, step: dialogue.Plan) -> tuple[str, ...]:
+    """The fields of the pending question that still matter: both, one (the other was answered), or none."""
+    return tuple(f for f in (st.asked, st.also) if f and f in step.remaining)
 
 
 def _resume(b: _Builder, branch: str) -> Turn:
     """After a side path: the pending question again (within its limit), or nothing when none is pending."""
-    if b.state.asked:
-        if _ask(b, b.state.asked):
+    st = b.state
+    if st.asked:
+        step = _plan(st)
+        if _ask(b, _pending(st, step) or (st.asked,), step.estimate or None):
             return b.done(branch)
         return _next(b, branch)
     return b.done(branch)
@@ -588,20 +614,23 @@ def _next(b: _Builder, branch: str) -> Turn:
     """The next question the engine needs (the pending one first, if it still matters), or the answer."""
     st = b.state
     while True:
-        step = dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range)
+        step = _plan(st)
         if step.question is None:
             break
         if st.mode == MODE_DECIDE and _skipping(st):
             b.text(policy().messages["dialogue"]["paused_after_skips"])
             break
-        question = st.asked if st.asked in step.remaining else step.question
-        if _ask(b, question):
+        # the pending question first while it matters (after half a paired answer, the other half)
+        if _ask(b, _pending(st, step) or step.fields, step.estimate):
             return b.done(branch)
-    st.asked = None
+    st.asked = st.also = None
     st.failed = 0
     result = step.assessment
     b.text(explain(result), payload={"type": "assessment", **result})
     if st.mode == MODE_DECIDE and step.remaining:
+        easier = _easier(step)
+        if easier:
+            b.utter("utter_offer_easier", conditions=easier)
         b.utter("utter_offer_continue")
         st.offer = "continue"
     elif st.mode == MODE_FULL:
@@ -609,3 +638,16 @@ def _next(b: _Builder, branch: str) -> Turn:
     st.answered = True
     st.last_assessment = result
     return b.done(branch)
+
+
+def _easier(step: dialogue.Plan) -> str:
+    """What could still open a channel ranked above the one recommended ("是本市院校毕业生或有直系亲属在苏州"):
+    the channels above it that answers not yet given could open; "" when none can."""
+    from .engine.assess import RECOMMENDATION_ORDER
+
+    recommended = step.assessment["recommended"]
+    if not recommended:
+        return ""
+    above = RECOMMENDATION_ORDER[:RECOMMENDATION_ORDER.index(recommended[0])]
+    texts = policy().messages["dialogue"]["easier"]
+    return texts["join"].join(texts["channels"][c] for c in above if c in step.can_open)

@@ -1,8 +1,8 @@
 """The interview, independent of Rasa: what a message says, which question comes next, when to answer.
 
-The engine decides: the next question is the first field of the assessment's `missing` list that the
-resident has not skipped, and the interview stops as soon as a settlement channel is open (or, after
-"继续", when nothing unknown could change any status).
+The engine decides what is still unknown (the assessment's `missing` list); the planner (assistant/planner.py)
+picks among those fields the question whose answer most likely opens a channel soonest. The interview stops
+as soon as a settlement channel is open (or, after "继续", when nothing unknown could change any status).
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import planner
 from .engine import assess
 from .parsing import normalize, parse_age, parse_age_range, parse_area_m2, parse_months, parse_number
 from .profile import (
@@ -262,11 +263,16 @@ def profile_values(slots: dict) -> dict[str, Any]:
 
 @dataclass
 class Plan:
-    """What to do next: ask `question`, or give `assessment` as the answer (question is None)."""
+    """What to do next: ask `question` (with `fields`, both fields of a paired question), or give `assessment`
+    as the answer (question is None). `remaining`: the fields still missing; `estimate`: about how many
+    questions are left, this one included."""
 
     assessment: dict
     question: str | None
     remaining: list[str]
+    fields: tuple[str, ...] = ()
+    estimate: int = 0
+    can_open: frozenset[str] = frozenset()   # undetermined channels that answers not yet given could open
 
 
 def plan(values: dict, as_of: str | None, skipped: Iterable[str] = (), mode: str = MODE_DECIDE,
@@ -280,8 +286,12 @@ def plan(values: dict, as_of: str | None, skipped: Iterable[str] = (), mode: str
     result = assess(profile)
     skipped = set(skipped or ())
     remaining = [f for f in result["missing"] if f not in skipped]
-    done = not remaining or (mode == MODE_DECIDE and bool(result["recommended"]))
-    return Plan(result, None if done else remaining[0], remaining)
+    # The first answer as soon as a channel is open, or when no answer left could open one (docs/planner.md).
+    done = not remaining or (mode == MODE_DECIDE and planner.decided(profile, skipped))
+    if done:
+        return Plan(result, None, remaining, can_open=planner.can_open(profile, skipped))
+    choice = planner.choose(profile, remaining, skipped, full=mode == MODE_FULL)
+    return Plan(result, choice.fields[0], remaining, choice.fields, choice.remaining)
 
 
 def ask_options(name: str) -> list[dict] | None:
@@ -304,12 +314,18 @@ def _payload(name: str, value: Any) -> str:
     return "/inform" + json.dumps({name: value}, ensure_ascii=False)
 
 
-def ask_payload(name: str) -> dict:
-    """The `ask` payload of docs/interfaces.md §3 for a question about `name`."""
+def ask_payload(name: str, also: str | None = None, remaining: int | None = None) -> dict:
+    """The `ask` payload of docs/interfaces.md §3 for a question about `name` (and `also`, a paired question:
+    `fields` names both, and there are no buttons, since one button could answer only one of them);
+    `remaining`: about how many questions are left, this one included."""
     payload: dict[str, Any] = {"type": "ask", "field": name}
-    options = ask_options(name)
+    options = None if also else ask_options(name)
     if options:
         payload["options"] = options
+    if also:
+        payload["fields"] = [name, also]
+    if remaining is not None:
+        payload["remaining"] = remaining
     return payload
 
 

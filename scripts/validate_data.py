@@ -32,6 +32,10 @@ def used_by_actions(name: str) -> bool:
     code = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     if name.startswith("utter_ask_") and name[len("utter_ask_"):] in PROFILE_FIELDS and 'f"utter_ask_{' in code:
         return True
+    from assistant.planner import priors
+
+    if name in {"utter_ask_" + "_".join(pair) for pair in priors()["pairs"]} and 'f"utter_ask_{name}_{also}"' in code:
+        return True  # a paired question (assistant/priors.yml)
     if (name == "utter_faq" or name.startswith("utter_faq/")) and 'f"utter_faq/{' in code:
         return True  # the retrieval intent's answers: action_turn utters the one the selector picked
     return f'"{name}"' in code

@@ -41,6 +41,7 @@ class Interview:
     first: dict | None                       # the first assessment given
     final: dict | None                       # the last one, after "继续" to the end
     before_first: list[str] = field(default_factory=list)   # different fields asked before the first answer
+    questions: int = 0                      # different questions before the first answer (a pair is one)
     asked: list[str] = field(default_factory=list)          # every field asked, in order (pairs: both)
     remaining: list[int] = field(default_factory=list)      # the `remaining` estimate of each ask
     turns: int = 0
@@ -82,6 +83,7 @@ def interview(profile: dict, seed: int = 0, max_turns: int = 80, words: bool = F
             names = ask.get("fields") or [ask["field"]]
             out.asked += names
             if out.first is None:
+                out.questions += any(n not in out.before_first for n in names)
                 out.before_first += [n for n in names if n not in out.before_first]
             if "remaining" in ask:
                 out.remaining.append(ask["remaining"])
