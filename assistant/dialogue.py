@@ -287,9 +287,9 @@ def plan(values: dict, as_of: str | None, skipped: Iterable[str] = (), mode: str
     skipped = set(skipped or ())
     remaining = [f for f in result["missing"] if f not in skipped]
     # The first answer as soon as a channel is open, or when no answer left could open one (docs/planner.md).
-    done = not remaining or (mode == MODE_DECIDE and planner.decided(profile, skipped))
+    done = not remaining or (mode == MODE_DECIDE and planner.decided(profile))
     if done:
-        return Plan(result, None, remaining, can_open=planner.can_open(profile, skipped))
+        return Plan(result, None, remaining, can_open=planner.can_open(profile))
     choice = planner.choose(profile, remaining, skipped, full=mode == MODE_FULL)
     return Plan(result, choice.fields[0], remaining, choice.fields, choice.remaining)
 

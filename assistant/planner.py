@@ -80,12 +80,13 @@ def _openable(results: Iterable[ChannelResult], skip: frozenset[str]) -> list[Ch
     return [r for r in results if r.status == "undetermined" and r.path and not (r.path & skip)]
 
 
-def decided(p: Profile, skipped: Iterable[str] = ()) -> bool:
-    """The first answer can be given: a settlement channel is open, or no answer left could open one."""
+def decided(p: Profile) -> bool:
+    """The first answer can be given: a settlement channel is open, or no answer could open one. (A skipped
+    field closes no channel: its shortest way may need it, another way may not.)"""
     results = _channels(p)
     if any(r.status == "eligible" for r in results if r.id in _SETTLE):
         return True
-    return not any(r.id in _SETTLE for r in _openable(results, frozenset(skipped)))
+    return not any(r.id in _SETTLE for r in _openable(results, frozenset()))
 
 
 def _alive(r: ChannelResult | None) -> bool:
