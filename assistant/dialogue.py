@@ -329,6 +329,14 @@ def ask_payload(name: str, also: str | None = None, remaining: int | None = None
     return payload
 
 
+def progress_text(remaining: Any) -> str | None:
+    """"还需约3个问题" for an ask payload's `remaining` (None when it has none)."""
+    if not isinstance(remaining, int) or isinstance(remaining, bool) or remaining < 1:
+        return None
+    texts = policy().messages["dialogue"]["progress"]
+    return texts["one"] if remaining == 1 else texts["many"].format(n=remaining)
+
+
 def display(name: str, value: Any) -> str:
     """A fact as the resident reads it back: "学历：本科"."""
     texts = policy().messages["dialogue"]
