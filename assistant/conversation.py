@@ -227,7 +227,7 @@ def _row_place(b: _Builder, r: Reading, msg: Message) -> Turn:
     st = b.state
     area = r.place or ""
     result = dialogue.plan({"target_area": area}, st.as_of, (), MODE_FULL).assessment
-    b.text(explain_place(result, _channel_in(msg)))
+    b.text(explain_place(result, _channel_in(msg)), payload={"type": "place", "area": area})
     if not st.answered and st.asked is None:
         b.utter("utter_offer_check")
         st.offer = "check"
@@ -375,7 +375,7 @@ def _count_failure(b: _Builder, pending: str) -> Turn:
         b.utter("utter_skipped_unclear")
         _skip(b, pending, say=False)
         return _next(b, "unreadable_skip")
-    return _resume(b, "unreadable")
+    return _resume(b, "unreadable", remind=False)
 
 
 def _unreadable(b: _Builder, pending: str) -> Turn:
@@ -491,19 +491,22 @@ def _channel_in(msg: Message) -> str | None:
 
 
 def _question(b: _Builder, r: Reading) -> str | None:
-    """Row question: the FAQ answer when the fused ranking is sure; "您是想问…？" when it is not; out of scope
-    only when neither the selector nor the retriever finds a topic."""
+    """Row question: the FAQ answer when the fused ranking is sure; out of scope when the classifier is sure of
+    that and no topic is; "没能回答" when neither the selector nor the retriever finds a topic; else "您是想问…？"."""
     cal = retrieval.calibration()
     ranking = [(t, c) for t, c in r.topics if c >= cal.candidate]
     if r.intent == "bot_challenge" and r.confidence >= INTENT_SURE and not r.sure_topic():
         b.utter("utter_iamabot")
         return None
-    if not ranking:
-        b.utter("utter_out_of_scope" if r.intent == "out_of_scope" else "utter_no_answer")
-        return None
     topic = r.sure_topic()
     if topic:
         _faq_answer(b, topic)
+        return None
+    if r.intent == "out_of_scope" and r.confidence >= INTENT_SURE:
+        b.utter("utter_out_of_scope")
+        return None
+    if not ranking:
+        b.utter("utter_no_answer")
         return None
     _disambiguate(b, [t for t, _ in ranking[:3]])
     return "asked_back"
@@ -558,11 +561,12 @@ def _ask(b: _Builder, name: str) -> bool:
     return True
 
 
-def _resume(b: _Builder, branch: str) -> Turn:
+def _resume(b: _Builder, branch: str, remind: bool = True) -> Turn:
     """After a side path: the pending question again, with its ask payload; one already asked MAX_ASKS times
-    is not asked again (a reminder says it is still open), nor skipped for a question the resident asked."""
+    is not asked again (a reminder says it is still open), nor skipped for a question the resident asked.
+    After an unreadable reply (`remind` False) the limit skips it instead."""
     st = b.state
-    if st.asked and st.asks.get(st.asked, 0) >= MAX_ASKS:
+    if remind and st.asked and st.asks.get(st.asked, 0) >= MAX_ASKS:
         b.utter("utter_still_open", field=field_label(st.asked))
         return b.done(branch)
     if st.asked:

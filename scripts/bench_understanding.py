@@ -8,7 +8,7 @@ running assistant's REST channel (`make run`; default http://localhost:5005). No
 
 questions: each question opens a fresh conversation; the reply's FAQ topic is the `utter_faq/<topic>` response
 the REST channel names (assistant/channels/rest.py). Prints FAQ top-1 accuracy (topic == label, over FAQ-labelled
-items), out-of-scope precision and recall (`utter_out_of_scope`), per split, and the misses.
+items), out-of-scope precision and recall (`utter_out_of_scope` or `utter_no_answer`), per split, and the misses.
 remarks: start an interview, answer the first question, send the remark: right when the reply asks the same
 pending field again and gives no assessment (and, with Rasa's API reachable, the field's slot is unchanged).
 """
@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 from tests.support import heldout  # noqa: E402
 from tests.support.residents import Resident, payloads  # noqa: E402
 
-OUT_OF_SCOPE_RESPONSE = "utter_out_of_scope"
+# No FAQ answer: out of scope, or no topic found by the selector nor the retriever.
+OUT_OF_SCOPE_RESPONSES = {"utter_out_of_scope", "utter_no_answer", "utter_out_of_scope_place"}
 Send = Callable[[str, str], list[dict]]
 
 
@@ -47,7 +48,9 @@ def reply_topic(replies: list[dict]) -> str | None:
     topic = next((n.split("/", 1)[1] for n in names if n.startswith("utter_faq/")), None)
     if topic:
         return topic
-    return heldout.OUT_OF_SCOPE if OUT_OF_SCOPE_RESPONSE in names else None
+    if any(r.get("custom", {}).get("type") == "place" for r in replies if isinstance(r.get("custom"), dict)):
+        return heldout.PLACE
+    return heldout.OUT_OF_SCOPE if OUT_OF_SCOPE_RESPONSES & set(names) else None
 
 
 def questions(send: Send, splits: list[str]) -> None:

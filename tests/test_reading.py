@@ -1,7 +1,8 @@
 """A message read as a whole (assistant/reading.py, assistant/conversation.py; issue 20): facts, the answer to the
 pending question, a question and a remark, in any combination; a question or a remark is never an answer or a
-skip, each thing is said once, and the pending question comes back with its ask payload. The messages carry no
-FAQ ranking from a classifier: the retriever (assistant/retrieval.py) finds the topic on its own."""
+skip, each thing is said once, and the pending question comes back with its ask payload. The classifier's FAQ
+ranking is an unsure one (UNSURE: below what the selector alone would answer); the retriever
+(assistant/retrieval.py) confirms the topic."""
 from __future__ import annotations
 
 import re
@@ -12,6 +13,11 @@ import assistant.conversation as conversation
 from assistant import cues
 from assistant.conversation import State, rows, turn
 from tests.test_turn import AS_OF, PENDING, asked, msg, responses
+
+
+def unsure(topic: str) -> list[tuple[str, float]]:
+    return [(topic, 0.45), ("where_apply", 0.1)]
+
 
 HOUSING = State(values={"target_area": "苏州工业园区", "age": 40, "education": "associate", "retired": False},
                 as_of=AS_OF, asked="housing", asks={"housing": 1})
@@ -29,7 +35,7 @@ def test_the_docstring_table_is_the_order_of_the_rows():
 ])
 def test_a_question_in_the_middle_is_answered_and_the_pending_question_comes_back(text, topic):
     for state in (PENDING["bool"], HOUSING):
-        result = turn(state, msg(text, "faq"))
+        result = turn(state, msg(text, "faq", faq=unsure(topic)))
         said = responses(result)
         assert said[0] == f"utter_faq/{topic}", said
         assert asked(result) == state.asked and said.count(f"utter_ask_{state.asked}") == 1, said
@@ -63,7 +69,7 @@ def test_english_gets_the_bilingual_note_not_an_interview():
 
 def test_facts_and_a_question_in_one_message_are_both_taken():
     text = "刚来苏州四个月，租房住，在厂里上班，想办居住证"
-    result = turn(State(values={"target_area": "吴中区"}, as_of=AS_OF), msg(text, "faq"))
+    result = turn(State(values={"target_area": "吴中区"}, as_of=AS_OF), msg(text, "faq", faq=unsure("residence_permit")))
     values = result.state.values
     assert values.get("residence_months") == 4 and values.get("employed_in_suzhou") is True, values
     said = responses(result)
@@ -74,3 +80,12 @@ def test_yes_and_accepting_words_agree():
     for word in ("对", "好的", "是的", "可以"):
         assert cues.accepts(cues.Text.of(word)), word
     assert cues.answer_word("对") is True and cues.answer_word("好的") is None  # 好的 accepts an offer, states no fact
+
+
+def test_the_retriever_confirms_an_unsure_selector_and_alone_only_offers_topics():
+    from assistant import retrieval
+
+    text = "居住证怎么办理"
+    assert retrieval.topics(text, unsure("residence_permit"))[0][1] >= retrieval.calibration().sure
+    alone = turn(State(as_of=AS_OF), msg(text, "faq"))   # no selector: "您是想问" with the topic first
+    assert responses(alone)[0] == "utter_did_you_mean" and alone.state.offer.startswith("faq:residence_permit")

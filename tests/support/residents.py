@@ -45,6 +45,7 @@ class Resident:
     profile: dict
     seed: int = 0
     interject: float = 0.25          # chance of a remark or a question before answering a new question
+    pool: dict | None = None         # {"remarks": [...], "questions": [...]}; default tests/fixtures/phrases.yml
     rng: random.Random = field(init=False)
     interjected: set = field(default_factory=set)
 
@@ -60,7 +61,7 @@ class Resident:
         if name not in self.interjected and self.rng.random() < self.interject:
             self.interjected.add(name)
             kind = self.rng.choice(["remarks", "questions"])
-            return self._pick(PHRASES["interjections"][kind])
+            return self._pick((self.pool or PHRASES["interjections"])[kind])
         return self.say(name, self.profile.get(name), ask)
 
     def say(self, name: str, value: Any, ask: dict) -> str:
