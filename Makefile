@@ -161,7 +161,8 @@ docs: setup
 # (gitignored; a second run checks only what changed). About 25 minutes on one core; not part of `make test`.
 mutation: setup
 	@echo "==> mutmut: mutants of assistant/engine/ against tests/test_cases.py and tests/test_engine_logic.py"
-	@nice -n 19 $(VENV)/bin/mutmut run --max-children $${JOBS:-1} 2>&1 | tr '\r' '\n' | tail -n 1
+	@nice -n 19 $(VENV)/bin/mutmut run --max-children $${JOBS:-1} 2>&1 | tr '\r' '\n' \
+	  | awk '/ [0-9]+\/[0-9]+ /{ last = $$0 } / mutations\/second/{ rate = $$0 } END { print last; print rate }'
 	@$(PY) scripts/mutation_score.py
 
 bench-engine: setup
