@@ -30,7 +30,7 @@ PIP_FILTER := grep -v "^WARNING: Location 'file:" || true
 # Rasa prints a warning per response that only the actions send (scripts/validate_data.py checks those).
 TRAIN_FILTER := grep -v -E "Warning|is not used in any story|More info at|^.\[0m$$|^\s*$$|Prefix dict|Loading model|Building prefix|raise_warning|declare_namespace|import pkg_resources|Implementing implicit|from click|cli: click|get_binary_stream|get_text_stream|split_arg_string" || true
 
-.PHONY: help setup test test-production services unit lint bench bench-engine lock clean train run shell validate browser docs
+.PHONY: help setup test test-production services unit lint mutation bench bench-engine lock clean train run shell validate browser docs
 
 help:
 	@echo "make run           set up, train if needed, start the assistant (REST) on localhost"
@@ -41,7 +41,8 @@ help:
 	@echo "make test-production  two Rasa instances behind nginx with PostgreSQL and Redis (Debian's)"
 	@echo "make bench         print the conversation's figures (NLU F1, questions, latency, memory)"
 	@echo "make bench-engine  print the engine's throughput (profiles per second)"
-	@echo "make lint          ruff, mypy and the rule data"
+	@echo "make lint          ruff, mypy, the layer rules (import-linter) and the rule data"
+	@echo "make mutation      mutation testing of the engine (mutmut; not in make test) and its score"
 	@echo "make unit          the tests that need no model or server (about a minute)"
 	@echo "make docs          regenerate docs/rules.md (the rules sheet) from the rule data"
 	@echo "make lock          re-resolve requirements.in into requirements.lock"
@@ -57,18 +58,29 @@ $(STAMP): requirements.in requirements.lock scripts/find-python.sh
 	@touch $(STAMP)
 	@echo "==> $(VENV) ready"
 
-test: $(MODEL) browser services
+# Each stage is timed (scripts/stages.sh, marks in results/stages.tsv); the table is printed at the end, also
+# when a stage fails.
+STAGE := scripts/stages.sh
+test:
+	@$(STAGE) start
+	@$(STAGE) mark setup && $(MAKE) --no-print-directory setup || $(STAGE) fail
+	@$(STAGE) mark training && $(MAKE) --no-print-directory $(MODEL) || $(STAGE) fail
+	@$(STAGE) mark browser/services && $(MAKE) --no-print-directory browser services || $(STAGE) fail
+	@$(STAGE) mark validate
 	@echo "==> rasa data validate"
-	@$(PY) scripts/validate_data.py 2>/dev/null
+	@$(PY) scripts/validate_data.py 2>/dev/null || $(STAGE) fail
+	@$(STAGE) mark pytest
 	@echo "==> pytest: rule data, engine, CLI, Chinese parsing, actions, conversations and conversation tests over REST"
-	@$(PY) -m pytest
+	@$(PY) -m pytest || $(STAGE) fail
+	@$(STAGE) mark "rasa test stories"
 	@echo "==> rasa test: test stories in tests/stories (their FAQ topics are checked by tests/test_conversations.py)"
 	@rm -f results/stories/failed_test_stories.yml
 	@$(RASA) test core --stories tests/stories -m $(MODEL) --fail-on-prediction-errors --out results/stories \
 	  2>&1 | grep -E "stories|Failed|Error|error" | grep -v "written to" || true
 	@grep -q "None of the test stories failed" results/stories/failed_test_stories.yml \
-	  && echo "stories: all passed" || { cat results/stories/failed_test_stories.yml; exit 1; }
-	@$(MAKE) --no-print-directory test-production
+	  && echo "stories: all passed" || { cat results/stories/failed_test_stories.yml; $(STAGE) fail; }
+	@$(STAGE) mark production && $(MAKE) --no-print-directory test-production || $(STAGE) fail
+	@$(STAGE) print
 
 # The production topology on this machine: PostgreSQL, Redis and nginx (Debian's), two Rasa instances and one
 # action server behind nginx, as deploy/ configures them (tests/test_production.py; CONVERSATIONS=20 by default).
@@ -123,13 +135,15 @@ run: $(MODEL)
 shell: $(MODEL)
 	@scripts/run.sh --shell
 
-# Style and types of the code, then the rule data (every value dated and sourced, every unverified value
-# disclosed by some answer).
+# Style and types of the code, the layer rules of the layout (import-linter contracts in pyproject.toml), then
+# the rule data (every value dated and sourced, every unverified value disclosed by some answer).
 lint: setup
 	@echo "==> ruff"
 	@$(PY) -m ruff check .
 	@echo "==> mypy"
 	@$(PY) -m mypy
+	@echo "==> import-linter: the layer rules"
+	@$(VENV)/bin/lint-imports --no-cache --no-logo
 	@echo "==> the rule data"
 	@$(PY) -m pytest -q tests/test_policy_data.py tests/test_faq.py
 
@@ -141,6 +155,15 @@ unit: setup
 docs: setup
 	@$(PY) -m assistant rules --all --format md > docs/rules.md
 	@echo "==> docs/rules.md regenerated"
+
+# Mutation testing of the engine with mutmut ([tool.mutmut] in pyproject.toml: assistant/engine/ against the
+# engine's own tests, tests/test_cases.py and tests/test_engine_logic.py); its work folder is mutants/
+# (gitignored; a second run checks only what changed). About 25 minutes on one core; not part of `make test`.
+mutation: setup
+	@echo "==> mutmut: mutants of assistant/engine/ against tests/test_cases.py and tests/test_engine_logic.py"
+	@nice -n 19 $(VENV)/bin/mutmut run --max-children $${JOBS:-1} 2>&1 | tr '\r' '\n' \
+	  | awk '/ [0-9]+\/[0-9]+ /{ last = $$0 } / mutations\/second/{ rate = $$0 } END { print last; print rate }'
+	@$(PY) scripts/mutation_score.py
 
 bench-engine: setup
 	@$(PY) scripts/bench_engine.py
