@@ -160,7 +160,8 @@ def rows() -> list[tuple[str, Test, Handler]]:
         ("other_language", lambda r, st: r.foreign and not r.answers and not (r.offer and cues.accepts(r.text)),
          _row_foreign),
         ("settle", _settles, lambda b, r, m: _start_interview(b, r)),
-        ("place", lambda r, st: r.place is not None and not r.first_person and not r.answers, _row_place),
+        ("place", lambda r, st: r.place is not None and not r.first_person
+         and (not r.answers or r.pending == "target_area"), _row_place),
         ("answer", lambda r, st: r.answers or r.own_case or bool(r.facts.errors), _take),
         ("skip", lambda r, st: r.skip, _row_skip),
         ("continue", lambda r, st: not r.pending and _continues(r, st), _row_continue),
@@ -175,7 +176,7 @@ def rows() -> list[tuple[str, Test, Handler]]:
                                                   and r.confidence >= INTENT_SURE), _row_question),
         ("greet", lambda r, st: r.greeting and not r.facts.facts, _row_greet),
         ("thanks", lambda r, st: r.thanks is not None, _row_thanks),
-        ("unreadable", lambda r, st: r.pending is not None, lambda b, r, m: _unreadable(b, r.pending)),
+        ("unreadable", lambda r, st: r.pending is not None, lambda b, r, m: _unreadable(b, r.pending or "")),
         ("default", lambda r, st: True, _row_default),
     ]
 
@@ -228,6 +229,9 @@ def _row_place(b: _Builder, r: Reading, msg: Message) -> Turn:
     area = r.place or ""
     result = dialogue.plan({"target_area": area}, st.as_of, (), MODE_FULL).assessment
     b.text(explain_place(result, _channel_in(msg)), payload={"type": "place", "area": area})
+    if st.asked == "target_area":      # the area question is answered by the place asked about
+        st.values["target_area"] = area
+        return _next(b, "place")
     if not st.answered and st.asked is None:
         b.utter("utter_offer_check")
         st.offer = "check"

@@ -49,6 +49,7 @@ class Reading:
     choice: str | None = None                # a "您是想问" button chosen (a topic, or "none")
     side: str | None = None                  # "why_ask", "what_if", "why_not", "points_gap"
     topics: list[tuple[str, float]] = field(default_factory=list)   # FAQ topics, fused scores, best first
+    agreed: str | None = None                # the top topic of both opinions, for a message only part of which asks
     place: str | None = None                 # the area a policy question is about ("太仓落户政策")
     greeting: bool = False
     thanks: str | None = None                # "thanks" or "goodbye"
@@ -74,7 +75,9 @@ class Reading:
             return None
         top, score = self.topics[0]
         second = self.topics[1][1] if len(self.topics) > 1 else 0.0
-        return top if score >= cal.sure and score - second >= cal.margin else None
+        if score >= cal.sure and score - second >= cal.margin:
+            return top
+        return top if top == self.agreed and score >= cal.candidate else None
 
 
 def _faq_choice(msg: Message, offer: str | None, text: Text) -> str | None:
@@ -144,7 +147,15 @@ def read(state: State, msg: Message) -> Reading:
     opened = bool(rest.bare) and rest.bare != text.bare     # "对了，居住证怎么办？": the rest is what it says
     rest = rest if opened else text
     question = not payload and cues.has("question", rest)
-    topics = [] if payload else retrieval.topics(_asking_clause(rest), msg.faq)
+    clause = _asking_clause(rest)
+    retrieved = [] if payload else retrieval.retriever().rank(clause)
+    topics = retrieval.fuse(msg.faq, retrieved) if retrieved or msg.faq else []
+    # The selector read the whole message; when only a part of it asks ("对了，…", "…，想办居住证"), the two
+    # opinions agreeing on the top topic is enough.
+    agreed = None
+    if not payload and clause != text.raw and retrieved and msg.faq and topics \
+            and retrieved[0][0] == msg.faq[0][0] == topics[0][0]:
+        agreed = topics[0][0]
     pending = state.asked
     # A question (other than a short reply with a question mark, "没有呢") is never the pending answer.
     asked = None if pending and question and len(rest.core) > SHORT_REPLY else pending
@@ -154,7 +165,10 @@ def read(state: State, msg: Message) -> Reading:
     # A remark said with nothing else ("好麻烦啊", "等一下", "你是机器人吗") is no answer and no skip.
     remark = None if payload or opened or facts.facts else cues.remark(text)
     place = None
-    if chinese and not payload and pending != "target_area" and any(w in text.bare for w in cues.words("place_words")):
+    # While the area is asked, "太仓落户政策" asks about the policy there (and answers the question too).
+    policy = any(w in text.bare for w in cues.words("policy_words"))
+    if chinese and not payload and (pending != "target_area" or policy) \
+            and any(w in text.bare for w in cues.words("place_words")):
         place = place_in(text)
     thanks = "thanks" if cues.has("thanks", text) else "goodbye" if cues.has("goodbye", text) else None
     return Reading(
@@ -162,7 +176,7 @@ def read(state: State, msg: Message) -> Reading:
         foreign=not chinese and not payload and bool(_LATIN.search(raw)), question=question, remark=remark,
         skip=bool(pending) and dialogue.is_skip(raw), command=_command(text, chinese),
         choice=_faq_choice(msg, state.offer, text), side=None if payload else _side(rest, msg, question),
-        topics=topics, place=place, greeting=cues.has("greeting", text), thanks=thanks,
+        topics=topics, agreed=agreed, place=place, greeting=cues.has("greeting", text), thanks=thanks,
         first_person=cues.has("first_person", text), intent=msg.intent, confidence=msg.confidence)
 
 

@@ -21,6 +21,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -51,7 +52,7 @@ def questions() -> list[dict]:
     return out
 
 
-def selector_rankings(texts: list[str]) -> dict[str, list[list]]:
+def selector_rankings(texts: list[str]) -> dict[str, dict]:
     stamp = str(MODEL.stat().st_mtime)
     cached = json.loads(CACHE.read_text(encoding="utf-8")) if CACHE.exists() else {}
     if cached.get("model") == stamp and all(isinstance(cached["rankings"].get(t), dict) for t in texts):
@@ -63,7 +64,7 @@ def selector_rankings(texts: list[str]) -> dict[str, list[list]]:
     print(f"==> parsing {len(texts)} questions with {MODEL.name}", file=sys.stderr)
     agent = Agent.load(str(MODEL))
 
-    async def parse_all() -> dict[str, list[list]]:
+    async def parse_all() -> dict[str, dict]:
         out = {}
         for text in texts:
             parsed = await agent.parse_message(text)
@@ -103,7 +104,8 @@ def outcome(item: dict, parsed: dict, cal: retrieval.Calibration) -> str:
 
 
 def figures(items: list[dict], rankings: dict, cal: retrieval.Calibration) -> dict:
-    counts = {"right": 0, "wrong": 0, "asked": 0, "none": 0, "oos_none": 0, "oos": 0, "faq": 0, "oos_said": 0}
+    counts: dict[str, Any] = {"right": 0, "wrong": 0, "asked": 0, "none": 0, "oos_none": 0, "oos": 0, "faq": 0,
+                              "oos_said": 0}
     for item in items:
         result = outcome(item, rankings[item["text"]], cal)
         if item["topic"] is None:

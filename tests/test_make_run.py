@@ -1,6 +1,6 @@
 """The assistant as `make run` starts it (scripts/run.sh, on free ports, its tracker store and logs in a temporary
 folder): only the channels answer, on loopback only; Rasa's HTTP API is not there to be reached, with or
-without a token; and the conversation tests run against it exactly as the README tells policy staff, with
+without a token; and the conversation tests run against it exactly as docs/conversation-tests.md tells policy staff, with
 nothing else to set (their `utter` steps read the response names the REST channel gives every reply)."""
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ near-limit lengths. Shared by the property tests (tests/test_properties_*.py) an
 
 A personal number comes as a `Written` number: the text as typed and the canonical digits that must never be
 stored. Around it goes a boundary character that is no digit, letter or separator ("号", "，", an emoji), so
-that it is a number of its own (glued to other digits, "513912345678" is no mobile number: README).
+that it is a number of its own (glued to other digits, "513912345678" is no mobile number: docs/limits-and-privacy.md).
 """
 from __future__ import annotations
 
