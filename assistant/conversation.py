@@ -2,8 +2,8 @@
 
 The state decides first, the way a hotline officer listens: assistant/reading.py reads every part of the
 message once (facts, the answer to the pending question, a question with its FAQ topics, a remark, a
-command), and the turn decides from that reading alone, by the rows below in this order (ROWS is this table;
-tests/test_turn.py checks that the two agree). A question or a remark is never taken as an answer or a skip;
+command), and the turn decides from that reading alone, by the rows below in this order (`rows()` is this
+table; tests/test_reading.py checks that the two agree). A question or a remark is never taken as an answer or a skip;
 after a side path the pending question is asked again, with its ask payload. The engine decides eligibility,
 the domain's responses speak; the action (actions/turn.py) only translates between Rasa and this function.
 
@@ -50,7 +50,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -438,7 +437,7 @@ def _what_if(b: _Builder, msg: Message) -> None:
     st = b.state
     reading = dialogue.read_hypothesis(msg.text)
     changes = dict(reading.facts)
-    if re.search(r"再|多|还|又|继续", msg.text or ""):  # "再交半年": months on top of what is known
+    if cues.has("more", msg.text or ""):  # "再交半年": months on top of what is known
         for name in list(changes):
             if name in dialogue.MONTH_FIELDS:
                 base = st.values.get(name)

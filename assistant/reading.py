@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
-# What opens a message in passing ("对了，…", "等一下，…"): the rest of the message is what it says.
-_OPENER = re.compile(r"^(?:哦|噢|嗯|额|呃)?(?:对了|话说|顺便问一下|顺便问下|顺便问问|另外|还有个问题|还有一个问题|还有|请问一下|请问|"
-                     r"问一下|问下|等一下|等等|稍等|等会|那个|就是|我想问一下|我想问|想问一下|想问)+[，,。.、:：\s]*")
 # A short reply with a question mark ("没有呢", "是吗？") may still answer; a longer question does not.
 SHORT_REPLY = 6
 
@@ -143,7 +140,7 @@ def read(state: State, msg: Message) -> Reading:
     text = Text.of(raw)
     payload = raw.startswith("/")
     chinese = bool(_CJK.search(raw))
-    rest = Text.of(_OPENER.sub("", text.normal)) if chinese and not payload else text
+    rest = Text.of(cues.cue("opener").pattern.sub("", text.normal)) if chinese and not payload else text
     opened = bool(rest.bare) and rest.bare != text.bare     # "对了，居住证怎么办？": the rest is what it says
     rest = rest if opened else text
     question = not payload and cues.has("question", rest)
