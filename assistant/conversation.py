@@ -30,7 +30,7 @@ Decision table, first match wins (`pending` = a question is waiting for its answ
 | why_not     | "为什么不能积分落户"                                          | any     | that channel's unmet and unknown conditions |
 | points_gap  | "我差多少分"                                                 | any     | the known points against the line           |
 | remark      | a remark alone ("好麻烦啊", "等一下", "你是机器人吗")          | any     | a short acknowledgement; resume             |
-| question    | any other question                                        | any     | the FAQ answer when sure; "您是想问…" with  |
+| question    | any other question (or a statement close to an FAQ phrasing) | any  | the FAQ answer when sure; "您是想问…" with  |
 |             |                                                           |         | buttons when unsure; out of scope only when |
 |             |                                                           |         | neither the selector nor the retriever finds|
 |             |                                                           |         | a topic; resume                             |
@@ -171,8 +171,10 @@ def rows() -> list[tuple[str, Test, Handler]]:
         ("why_not", lambda r, st: r.side == "why_not", _row_side(lambda b, r, m: _why_not(b, m))),
         ("points_gap", lambda r, st: r.side == "points_gap", _row_side(lambda b, r, m: _points_gap(b))),
         ("remark", lambda r, st: r.remark is not None, _row_remark),
-        ("question", lambda r, st: r.question or (not r.pending and r.intent in ("faq", "out_of_scope", "bot_challenge")
-                                                  and r.confidence >= INTENT_SURE), _row_question),
+        ("question", lambda r, st: r.question or (r.sure_topic() is not None and r.sure_topic() == r.phrased
+                                                  and not r.facts.facts) or (
+            not r.pending and r.intent in ("faq", "out_of_scope", "bot_challenge") and r.confidence >= INTENT_SURE),
+         _row_question),
         ("greet", lambda r, st: r.greeting and not r.facts.facts, _row_greet),
         ("thanks", lambda r, st: r.thanks is not None, _row_thanks),
         ("unreadable", lambda r, st: r.pending is not None, lambda b, r, m: _unreadable(b, r.pending or "")),

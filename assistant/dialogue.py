@@ -121,7 +121,7 @@ def _enum_reply(enum_name: str, bare: str) -> str | None:
 # A reply that does not know or will not say ("不知道" does not mean "no"): the cue `skip` of cues.yml.
 SKIP = cues.cue("skip").pattern
 _NO_PREFIX = re.compile(r"^(?:不|没|未|无|非)")
-_YES_PREFIX = re.compile(r"^(?:是|有|对|已经?|在|一直|正在|还在|早就)")
+_YES_PREFIX = re.compile(r"^(?:是|有|对(?!方)|已经?|在|一直|正在|还在|早就)")
 _NEGATION = re.compile(r"不|没|未|无|非")
 
 
@@ -145,9 +145,14 @@ def _yes_no(text: str, bare: str, intent: str | None) -> bool | None:
             return True
         if candidate in _words("negative"):
             return False
-    if _NO_PREFIX.match(first):
+    # "孩子不是苏州户口", "对方也是外地的": the person the question is about, then how the clause goes on
+    clause = cues.cue("subject").pattern.sub("", first) or first
+    if _NO_PREFIX.match(clause):
         return False
-    if _YES_PREFIX.match(first) and not _NEGATION.search(first):  # "还在上班没退休" is for the facts to read
+    # "父母在老家", "外地的": not in Suzhou (every yes/no question is about Suzhou)
+    if cues.has("elsewhere", clause) and "苏州" not in clause:
+        return False
+    if _YES_PREFIX.match(clause) and not _NEGATION.search(clause):  # "还在上班没退休" is for the facts to read
         return True
     if intent in ("affirm", "deny"):
         return intent == "affirm"

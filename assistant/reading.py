@@ -26,6 +26,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # A short reply with a question mark ("没有呢", "是吗？") may still answer; a longer question does not.
 SHORT_REPLY = 6
+PHRASED = 0.5          # a retriever similarity at which a statement reads like a known question
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Reading:
     side: str | None = None                  # "why_ask", "what_if", "why_not", "points_gap"
     topics: list[tuple[str, float]] = field(default_factory=list)   # FAQ topics, fused scores, best first
     agreed: str | None = None                # the top topic of both opinions, for a message only part of which asks
+    phrased: str | None = None               # the top topic, when it is also the retriever's, close to a phrasing
     place: str | None = None                 # the area a policy question is about ("太仓落户政策")
     greeting: bool = False
     thanks: str | None = None                # "thanks" or "goodbye"
@@ -153,14 +155,24 @@ def read(state: State, msg: Message) -> Reading:
     if not payload and clause != text.raw and retrieved and msg.faq and topics \
             and retrieved[0][0] == msg.faq[0][0] == topics[0][0]:
         agreed = topics[0][0]
+    # A statement the retriever finds close to a known phrasing ("2023苏州积分落户申请条件") asks that topic.
+    phrased = topics[0][0] if topics and retrieved and retrieved[0][0] == topics[0][0] \
+        and retrieved[0][1] >= PHRASED else None
     pending = state.asked
     # A question (other than a short reply with a question mark, "没有呢") is never the pending answer.
     asked = None if pending and question and len(rest.core) > SHORT_REPLY else pending
     # A masked personal number ("3205**********1234") is never read as a fact (the channel masked it).
     entities = [e for e in msg.entities if "*" not in str(e.get("value"))]
-    facts = dialogue.read_message(hide_masks(rest.raw), msg.intent, entities, asked)
+    # A remark ("好难啊", "那就好") is never a yes or a no by the classifier's guess: only its words may answer.
+    said = None if payload or opened else cues.remark(text)
+    facts = dialogue.read_message(hide_masks(rest.raw), None if said else msg.intent, entities, asked)
     # A remark said with nothing else ("好麻烦啊", "等一下", "你是机器人吗") is no answer and no skip.
-    remark = None if payload or opened or facts.facts else cues.remark(text)
+    remark = None if facts.facts else said
+    # A short reply to the pending question ("有房子" to "配偶家在苏州有房吗") answers that question only: it does
+    # not change what is already known of another field.
+    if pending in facts.contextual and len(rest.core) <= 4 and not cues.has("correction", text):
+        for name in [k for k in facts.facts if k != pending and k in state.values and state.values[k] != facts.facts[k]]:
+            del facts.facts[name]
     place = None
     # While the area is asked, "太仓落户政策" asks about the policy there (and answers the question too).
     policy = any(w in text.bare for w in cues.words("policy_words"))
@@ -173,7 +185,7 @@ def read(state: State, msg: Message) -> Reading:
         foreign=not chinese and not payload and bool(_LATIN.search(raw)), question=question, remark=remark,
         skip=bool(pending) and dialogue.is_skip(raw), command=_command(text, chinese),
         choice=_faq_choice(msg, state.offer, text), side=None if payload else _side(rest, msg, question),
-        topics=topics, agreed=agreed, place=place, greeting=cues.has("greeting", text), thanks=thanks,
+        topics=topics, agreed=agreed, phrased=phrased, place=place, greeting=cues.has("greeting", text), thanks=thanks,
         first_person=cues.has("first_person", text), intent=msg.intent, confidence=msg.confidence)
 
 

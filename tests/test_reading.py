@@ -89,3 +89,36 @@ def test_the_retriever_confirms_an_unsure_selector_and_alone_only_offers_topics(
     assert retrieval.topics(text, unsure("residence_permit"))[0][1] >= retrieval.calibration().sure
     alone = turn(State(as_of=AS_OF), msg(text, "faq"))   # no selector: "您是想问" with the topic first
     assert responses(alone)[0] == "utter_did_you_mean" and alone.state.offer.startswith("faq:residence_permit")
+
+
+@pytest.mark.parametrize("text,field,value", [
+    ("父母在老家", "parent_suzhou_family_hukou_with_home", False),
+    ("孩子不是苏州户口", "child_suzhou_family_hukou_with_home", False),
+    ("对方也是外地的", "spouse_suzhou_family_hukou", False),
+])
+def test_a_yes_no_reply_about_someone_else_is_read(text, field, value):
+    state = State(values={"target_area": "苏州工业园区", "age": 58, "married": False}, as_of=AS_OF, asked=field,
+                  asks={field: 1})
+    assert turn(state, msg(text, "inform")).state.values[field] is value
+
+
+@pytest.mark.parametrize("text", ["好难啊,太宽泛了", "那就好"])
+def test_a_remark_is_no_yes_whatever_the_classifier_guesses(text):
+    result = turn(PENDING["bool"], msg(text, "affirm", confidence=0.95))
+    assert "retired" not in result.state.values and asked(result) == "retired", responses(result)
+
+
+def test_a_short_yes_answers_the_question_and_changes_no_other_fact():
+    state = State(values={"target_area": "苏州工业园区", "housing": "rental_registered", "married": True,
+                          "spouse_suzhou_family_hukou": True}, as_of=AS_OF, asked="spouse_side_owns_home",
+                  asks={"spouse_side_owns_home": 1})
+    result = turn(state, msg("有房子", "affirm"))
+    assert result.state.values["spouse_side_owns_home"] is True
+    assert result.state.values["housing"] == "rental_registered" and "utter_corrected" not in responses(result)
+
+
+def test_no_skill_certificate_is_an_answer_not_a_question():
+    state = State(values={"target_area": "苏州工业园区", "age": 30, "education": "junior_high"}, as_of=AS_OF,
+                  asked="skill_level", asks={"skill_level": 1})
+    result = turn(state, msg("没有技能证书", "inform", faq=[("skilled_worker", 0.5)]))
+    assert result.state.values["skill_level"] == "none" and not any(r.startswith("utter_faq") for r in responses(result))
