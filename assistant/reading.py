@@ -7,7 +7,6 @@ from the reading alone. A question or a remark is never read as the answer to th
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -187,11 +186,3 @@ def read(state: State, msg: Message) -> Reading:
         choice=_faq_choice(msg, state.offer, text), side=None if payload else _side(rest, msg, question),
         topics=topics, agreed=agreed, phrased=phrased, place=place, greeting=cues.has("greeting", text), thanks=thanks,
         first_person=cues.has("first_person", text), intent=msg.intent, confidence=msg.confidence)
-
-
-def describe(reading: Reading) -> dict[str, Any]:
-    """The reading as plain data (for logs and tests)."""
-    return json.loads(json.dumps({
-        "facts": reading.facts.facts, "answers": reading.answers, "question": reading.question,
-        "remark": reading.remark, "skip": reading.skip, "command": reading.command, "choice": reading.choice,
-        "side": reading.side, "topics": reading.topics[:3], "place": reading.place}, ensure_ascii=False, default=str))
