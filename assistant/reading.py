@@ -25,6 +25,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # A short reply with a question mark ("没有呢", "是吗？") may still answer; a longer question does not.
 SHORT_REPLY = 6
+SHORT_ANSWER = 4       # a reply this short ("有房子") answers the pending question and nothing else
+INTENT_SURE = 0.7      # a follow-up intent (why-not, what-if, points) the classifier is sure of
 PHRASED = 0.5          # a retriever similarity at which a statement reads like a known question
 
 
@@ -132,9 +134,6 @@ def place_in(text: Text) -> str | None:
     return normalize_area(text.bare) or dialogue.alias_in(text.bare, area_aliases())
 
 
-INTENT_SURE = 0.7      # a follow-up intent (why-not, what-if, points) the classifier is sure of
-
-
 def read(state: State, msg: Message) -> Reading:
     """Reads every part of `msg` in the state it arrives in."""
     raw = msg.text or ""
@@ -169,7 +168,7 @@ def read(state: State, msg: Message) -> Reading:
     remark = None if facts.facts else said
     # A short reply to the pending question ("有房子" to "配偶家在苏州有房吗") answers that question only: it does
     # not change what is already known of another field.
-    if pending in facts.contextual and len(rest.core) <= 4 and not cues.has("correction", text):
+    if pending in facts.contextual and len(rest.core) <= SHORT_ANSWER and not cues.has("correction", text):
         for name in [k for k in facts.facts if k != pending and k in state.values and state.values[k] != facts.facts[k]]:
             del facts.facts[name]
     place = None
