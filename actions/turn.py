@@ -17,7 +17,7 @@ from assistant.profile import PROFILE_FIELDS
 
 # The slots of the conversation's own state, beside the profile fields.
 STATE_SLOTS = {
-    "as_of": "as_of", "asked": "asked_field", "asks": "ask_counts", "failed": "failed_attempts",
+    "as_of": "as_of", "asked": "asked_field", "also": "asked_also", "asks": "ask_counts", "failed": "failed_attempts",
     "skipped": "skipped_fields", "mode": "interview_mode", "answered": "answered", "age_range": "age_range",
     "offer": "pending_offer", "handoff": "handoff_requested", "last_assessment": "last_assessment",
 }
@@ -34,6 +34,7 @@ def state_of(tracker: Tracker) -> State:
         values=dialogue.profile_values(slots),
         as_of=slots.get("as_of"),
         asked=slots.get("asked_field"),
+        also=slots.get("asked_also"),
         asks={k: int(v) for k, v in (slots.get("ask_counts") or {}).items()},
         failed=int(slots.get("failed_attempts") or 0),
         skipped=list(slots.get("skipped_fields") or []),

@@ -54,9 +54,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import cues, dialogue, faq, retrieval
+from . import cues, dialogue, faq, planner, retrieval
 from .dialogue import MODE_DECIDE, MODE_FULL
-from .explain import explain, explain_change, explain_channel, explain_place, explain_points
+from .explain import explain, explain_change, explain_channel, explain_easier, explain_place, explain_points
 from .privacy import ID_CARD_METADATA
 from .profile import FIELD_SPECS, field_label
 from .reading import INTENT_SURE, Reading, read
@@ -75,6 +75,7 @@ class State:
     values: dict[str, Any] = field(default_factory=dict)   # known profile facts (contract values)
     as_of: str | None = None
     asked: str | None = None                # the field of the pending question
+    also: str | None = None                 # its second field, when it asks two at once ("您今年多大，最高学历是？")
     asks: dict[str, int] = field(default_factory=dict)      # times each field has been asked
     failed: int = 0                         # unreadable replies to the pending question
     skipped: list[str] = field(default_factory=list)
@@ -243,6 +244,8 @@ def _row_place(b: _Builder, r: Reading, msg: Message) -> Turn:
 
 def _row_skip(b: _Builder, r: Reading, msg: Message) -> Turn:
     _skip(b, r.pending or "")
+    if r.also:  # "不知道" to a paired question skips both
+        _skip(b, r.also, say=False)
     return _next(b, "skip")
 
 
@@ -358,6 +361,8 @@ def _take(b: _Builder, reading: Reading, msg: Message) -> Turn:
     topic = reading.sure_topic() if (reading.question or cues.has("want", reading.text)) else None
     if topic and not reading.side and not _settling(reading, reading.question):
         _faq_answer(b, topic)
+    if reading.facts.split:  # a yes to a paired yes/no question: each of the two is asked alone
+        st.also = None
     if answers:
         st.failed = 0
         return _next(b, "answer")
@@ -376,6 +381,7 @@ def _skip(b: _Builder, field_name: str, say: bool = True) -> None:
 def _count_failure(b: _Builder, pending: str) -> Turn:
     st = b.state
     st.failed += 1
+    st.also = None  # a paired question not understood: its first field is asked alone
     if st.failed >= MAX_ASKS:
         b.utter("utter_skipped_unclear")
         _skip(b, pending, say=False)
@@ -549,21 +555,37 @@ def _choice_payload(topic: str) -> str:
 
 # --- asking --------------------------------------------------------------------------------------------------
 
-def _ask(b: _Builder, name: str) -> bool:
-    """Asks about `name`, at most MAX_ASKS times; returns False (and skips it) when that is used up."""
+def _ask(b: _Builder, fields: tuple[str, ...], remaining: int | None = None) -> bool:
+    """Asks about `fields` (one, or the two of a paired question), at most MAX_ASKS times; returns False (and
+    skips them) when that is used up. Every field of a paired question counts as asked."""
     st = b.state
+    name, also = fields[0], (fields[1] if len(fields) > 1 else None)
     if st.asks.get(name, 0) >= MAX_ASKS:
         b.utter("utter_skipped_unclear")
-        _skip(b, name, say=False)
-        st.asked = None
+        for f in fields:
+            _skip(b, f, say=False)
+        st.asked = st.also = None
         return False
-    st.asks[name] = st.asks.get(name, 0) + 1
+    for f in fields:
+        st.asks[f] = st.asks.get(f, 0) + 1
     if st.asked != name:
         st.failed = 0
-    st.asked = name
-    response = "utter_ask_age_exact" if name == "age" and st.age_range else f"utter_ask_{name}"
-    b.say.append(Say(response=response, payload=dialogue.ask_payload(name), values=faq.values_on()))
+    st.asked, st.also = name, also
+    if also:
+        response = f"utter_ask_{name}_{also}"
+    else:
+        response = "utter_ask_age_exact" if name == "age" and st.age_range else f"utter_ask_{name}"
+    b.say.append(Say(response=response, payload=dialogue.ask_payload(name, also, remaining), values=faq.values_on()))
     return True
+
+
+def _pending(st: State, step: dialogue.Plan) -> tuple[str, ...]:
+    """The fields of the pending question that still matter: both, one (the other was answered), or none."""
+    return tuple(f for f in (st.asked, st.also) if f and f in step.remaining)
+
+
+def _plan(st: State) -> dialogue.Plan:
+    return dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range)
 
 
 def _resume(b: _Builder, branch: str, remind: bool = True) -> Turn:
@@ -575,7 +597,8 @@ def _resume(b: _Builder, branch: str, remind: bool = True) -> Turn:
         b.utter("utter_still_open", field=field_label(st.asked))
         return b.done(branch)
     if st.asked:
-        if _ask(b, st.asked):
+        step = _plan(st)
+        if _ask(b, _pending(st, step) or (st.asked,), step.estimate or None):
             return b.done(branch)
         return _next(b, branch)
     return b.done(branch)
@@ -584,28 +607,31 @@ def _resume(b: _Builder, branch: str, remind: bool = True) -> Turn:
 def _skipping(st: State) -> bool:
     """The last SKIPS_TO_PAUSE questions asked were all skipped ("不知道"): the resident does not know these
     things, so the answer so far comes first (what is still missing, and "继续" to go on), not a long list."""
-    recent = list(st.asks)[-SKIPS_TO_PAUSE:]
-    return len(recent) == SKIPS_TO_PAUSE and all(f in st.skipped for f in recent)
+    recent = planner.questions(list(st.asks))[-SKIPS_TO_PAUSE:]
+    return len(recent) == SKIPS_TO_PAUSE and all(f in st.skipped for q in recent for f in q)
 
 
 def _next(b: _Builder, branch: str) -> Turn:
-    """The next question the engine needs (the pending one first, if it still matters), or the answer."""
+    """The next question the planner picks (the pending one first, if it still matters), or the answer."""
     st = b.state
     while True:
-        step = dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range)
+        step = _plan(st)
         if step.question is None:
             break
         if st.mode == MODE_DECIDE and _skipping(st):
             b.text(policy().messages["dialogue"]["paused_after_skips"])
             break
-        question = st.asked if st.asked in step.remaining else step.question
-        if _ask(b, question):
+        # the pending question first while it matters (after half a paired answer, the other half)
+        if _ask(b, _pending(st, step) or step.fields, step.estimate):
             return b.done(branch)
-    st.asked = None
+    st.asked = st.also = None
     st.failed = 0
     result = step.assessment
     b.text(explain(result), payload={"type": "assessment", **result})
     if st.mode == MODE_DECIDE and step.remaining:
+        easier = explain_easier(step.assessment["recommended"], step.can_open)
+        if easier:
+            b.utter("utter_offer_easier", conditions=easier)
         b.utter("utter_offer_continue")
         st.offer = "continue"
     elif st.mode == MODE_FULL:

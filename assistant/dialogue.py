@@ -1,8 +1,9 @@
 """The interview, independent of Rasa: what a message says, which question comes next, when to answer.
 
-The engine decides: the next question is the first field of the assessment's `missing` list that the
-resident has not skipped, and the interview stops as soon as a settlement channel is open (or, after
-"继续", when nothing unknown could change any status).
+The engine decides what is still unknown (the assessment's `missing` list); the planner (assistant/planner.py)
+picks among those fields the question whose answer most likely opens a channel soonest. The interview stops
+as soon as a settlement channel is open, or when no answer left could open one (or, after "继续", when
+nothing unknown could change any status).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import cues
+from . import cues, planner
 from .engine import assess
 from .parsing import normalize, parse_age, parse_age_range, parse_area_m2, parse_months, parse_number
 from .profile import (
@@ -54,6 +55,7 @@ class FactReading:
     as_of: str | None = None                                # "按2022-03-01的规则" sets the evaluation date
     contextual: set[str] = field(default_factory=set)       # fields read as the reply to the question asked
     age_range: list[int] | None = None                      # "四十多岁", "虚岁36": 周岁 known only as a range
+    split: bool = False                                     # a yes to a paired yes/no question: ask each alone
 
 
 def _entity_facts(entities: Iterable[dict]) -> tuple[dict[str, Any], list[str]]:
@@ -235,6 +237,59 @@ def read_message(text: str, intent: str | None, entities: Iterable[dict], asked:
     return reading
 
 
+def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: str | None,
+               also: str | None = None) -> FactReading:
+    """`read_message` for the reply to the pending question; with `also`, the reply to a paired question
+    ("您今年多大，最高学历是？"). Besides the facts it names: in two clauses ("38，大专", "没有，不是") each clause
+    answers one of the two, in either order; in one, a bare no ("都没有") answers both, a yes to two yes/no
+    questions answers neither (`split`: each is asked alone), and otherwise the reply answers the first
+    unless it named the second ("高级工" says nothing of a 职称)."""
+    if not also or not asked:
+        return read_message(text, intent, entities, asked)
+    reading = read_message(text, intent, entities, None)
+    both_bool = FIELD_SPECS[asked][0] == FIELD_SPECS[also][0] == "bool"
+    clauses = [c for c in re.split(r"[，,、；;。\s]+", normalize(text or "")) if c]
+    bare = _bare(text)
+    if len(clauses) == 2:
+        from .facts import extract_facts
+
+        for clause in clauses:
+            if {asked, also} & extract_facts(clause).keys():
+                continue  # "没有职称，三级": a clause that names its field answers no other
+            for name in (n for n in (asked, also) if n not in reading.facts):
+                one = read_message(clause, None, [], name)
+                if name in one.facts:
+                    reading.facts[name] = one.facts[name]
+                    reading.contextual.add(name)
+                    break
+    elif cues.has("deny_both", bare) or bare in _words("negative"):
+        for name in (asked, also):
+            none = _none_of(name)
+            if name not in reading.facts and none is not None:
+                reading.facts[name] = none
+                reading.contextual.add(name)
+    elif both_bool:
+        reading.split = not reading.facts and bool(_yes_no(text, bare, intent))
+    elif also not in reading.facts and asked not in reading.facts:
+        first = read_message(text, intent, entities, asked)
+        if asked in first.facts:
+            reading.facts[asked] = first.facts[asked]
+            reading.contextual.add(asked)
+        reading.errors += [e for e in first.errors if e not in reading.errors]
+        reading.age_range = reading.age_range or first.age_range
+    return reading
+
+
+def _none_of(name: str) -> Any:
+    """The "no" answer of a field: False for a yes/no question, "none" for an enumeration that has it."""
+    kind = FIELD_SPECS[name][0]
+    if kind == "bool":
+        return False
+    if kind == "enum" and "none" in enum_values(name):
+        return "none"
+    return None
+
+
 _HYPOTHETICAL = re.compile(r"^(那么?|那|如果|要是|假如|假设|万一|要)+|(的话|呢|吗|会怎样|会怎么样|怎么样)+$")
 # A supposition is never the answer to the question asked ("如果我再交半年呢").
 _HYPOTHESIS = cues.cue("hypothesis").pattern
@@ -269,11 +324,17 @@ def profile_values(slots: dict) -> dict[str, Any]:
 
 @dataclass
 class Plan:
-    """What to do next: ask `question`, or give `assessment` as the answer (question is None)."""
+    """What to do next: ask `question` (with `fields`, both fields of a paired question), or give `assessment`
+    as the answer (question is None). `remaining`: the fields still missing; `estimate`: about how many
+    questions are left, this one included; `can_open`: undetermined channels that answers not yet given
+    could open."""
 
     assessment: dict
     question: str | None
     remaining: list[str]
+    fields: tuple[str, ...] = ()
+    estimate: int = 0
+    can_open: frozenset[str] = frozenset()
 
 
 def plan(values: dict, as_of: str | None, skipped: Iterable[str] = (), mode: str = MODE_DECIDE,
@@ -287,8 +348,11 @@ def plan(values: dict, as_of: str | None, skipped: Iterable[str] = (), mode: str
     result = assess(profile)
     skipped = set(skipped or ())
     remaining = [f for f in result["missing"] if f not in skipped]
-    done = not remaining or (mode == MODE_DECIDE and bool(result["recommended"]))
-    return Plan(result, None if done else remaining[0], remaining)
+    # The first answer as soon as a channel is open, or when no answer left could open one (docs/planner.md).
+    if not remaining or (mode == MODE_DECIDE and planner.decided(profile)):
+        return Plan(result, None, remaining, can_open=planner.can_open(profile, skipped))
+    choice = planner.choose(profile, remaining, skipped, full=mode == MODE_FULL)
+    return Plan(result, choice.fields[0], remaining, choice.fields, choice.remaining)
 
 
 def ask_options(name: str) -> list[dict] | None:
@@ -311,13 +375,27 @@ def _payload(name: str, value: Any) -> str:
     return "/inform" + json.dumps({name: value}, ensure_ascii=False)
 
 
-def ask_payload(name: str) -> dict:
-    """The `ask` payload of docs/interfaces.md §3 for a question about `name`."""
+def ask_payload(name: str, also: str | None = None, remaining: int | None = None) -> dict:
+    """The `ask` payload of docs/interfaces.md §3 for a question about `name` (and `also`, a paired question:
+    `fields` names both, and there are no buttons, since one button could answer only one of them);
+    `remaining`: about how many questions are left, this one included."""
     payload: dict[str, Any] = {"type": "ask", "field": name}
-    options = ask_options(name)
+    options = None if also else ask_options(name)
     if options:
         payload["options"] = options
+    if also:
+        payload["fields"] = [name, also]
+    if remaining is not None:
+        payload["remaining"] = remaining
     return payload
+
+
+def progress_text(remaining: Any) -> str | None:
+    """"还需约3个问题" for an ask payload's `remaining` (None when it has none)."""
+    if not isinstance(remaining, int) or isinstance(remaining, bool) or remaining < 1:
+        return None
+    texts = policy().messages["dialogue"]["progress"]
+    return texts["one"] if remaining == 1 else texts["many"].format(n=remaining)
 
 
 def display(name: str, value: Any) -> str:

@@ -7,7 +7,9 @@ the notice (docs/rules.md: unverified rules carry their flag to the user).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
+from .engine.assess import RECOMMENDATION_ORDER
 from .rules import policy
 
 _STATUS_ORDER = {"eligible": 0, "undetermined": 1, "not_eligible": 2, "not_applicable": 3}
@@ -284,3 +286,13 @@ def explain_place(result: dict, first: str | None = None) -> str:
     if _flagged(lines):
         lines.append(_t("unverified"))
     return "\n".join(lines)
+
+
+def explain_easier(recommended: list[str], can_open: Iterable[str]) -> str:
+    """What could still open a channel ranked above the one recommended ("是本市院校毕业生或有…", for
+    utter_offer_easier): the channels above it that answers not yet given could open; "" when none can."""
+    if not recommended:
+        return ""
+    above = RECOMMENDATION_ORDER[:RECOMMENDATION_ORDER.index(recommended[0])]
+    texts = policy().messages["dialogue"]["easier"]
+    return texts["join"].join(texts["channels"][c] for c in above if c in set(can_open))

@@ -37,6 +37,7 @@ class Reading:
     text: Text
     facts: FactReading                       # facts, errors, as_of, the reply to the pending question
     pending: str | None                      # the field of the question waiting for its answer
+    also: str | None                         # its second field, when it asks two at once (a paired question)
     offer: str | None                        # what was offered last turn ("check", "continue", "faq:a,b")
     payload: bool = False                    # a button's payload ("/inform{…}")
     chinese: bool = False
@@ -60,7 +61,8 @@ class Reading:
     @property
     def answers(self) -> bool:
         """The message answers the pending question."""
-        return self.pending is not None and (self.pending in self.facts.facts or (
+        return self.pending is not None and (self.pending in self.facts.facts or self.also in self.facts.facts
+                                             or self.facts.split or (
             self.pending == "age" and self.facts.age_range is not None))
 
     @property
@@ -163,7 +165,8 @@ def read(state: State, msg: Message) -> Reading:
     entities = [e for e in msg.entities if "*" not in str(e.get("value"))]
     # A remark ("好难啊", "那就好") is never a yes or a no by the classifier's guess: only its words may answer.
     said = None if payload or opened else cues.remark(text)
-    facts = dialogue.read_message(hide_masks(rest.raw), None if said else msg.intent, entities, asked)
+    facts = dialogue.read_reply(hide_masks(rest.raw), None if said else msg.intent, entities, asked,
+                               state.also if asked else None)
     # A remark said with nothing else ("好麻烦啊", "等一下", "你是机器人吗") is no answer and no skip.
     remark = None if facts.facts else said
     # A short reply to the pending question ("有房子" to "配偶家在苏州有房吗") answers that question only: it does
@@ -179,7 +182,7 @@ def read(state: State, msg: Message) -> Reading:
         place = place_in(text)
     thanks = "thanks" if cues.has("thanks", text) else "goodbye" if cues.has("goodbye", text) else None
     return Reading(
-        text=text, facts=facts, pending=pending, offer=state.offer, payload=payload, chinese=chinese,
+        text=text, facts=facts, pending=pending, also=state.also if pending else None, offer=state.offer, payload=payload, chinese=chinese,
         foreign=not chinese and not payload and bool(_LATIN.search(raw)), question=question, remark=remark,
         skip=bool(pending) and dialogue.is_skip(raw), command=_command(text, chinese),
         choice=_faq_choice(msg, state.offer, text), side=None if payload else _side(rest, msg, question),

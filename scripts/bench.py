@@ -1,5 +1,8 @@
 """`make bench`: the conversation's figures, printed (no timed tests). Parts, all by default:
 
+- questions: different questions before the first answer (median, max) on the public profiles and the
+  generated personas of every channel and both regimes, answered as payloads and in words, and the decisions
+  that differ from the full profile's (scripts/bench_questions.py, docs/planner.md; no server);
 - residents: simulated residents (the public profiles, three phrasings each, fixed seeds) over REST: the share
   that reach the right statuses, questions per decision (median, max), the most asks of one field;
 - faq: FAQ top-1 accuracy on the held-out paraphrases (tests/fixtures/faq_heldout.yml) and the rate of
@@ -366,7 +369,7 @@ def profile(work: Path) -> None:
             print(f"    {label:52} {n / rate / max(turns, 1) * 1000:6.1f} ms  {n / max(total, 1):5.1%}")
 
 
-PARTS = ("residents", "faq", "heldout", "latency", "stories", "nlu", "training", "production", "baseline", "profile")
+PARTS = ("questions", "residents", "faq", "heldout", "latency", "stories", "nlu", "training", "production", "baseline", "profile")
 
 
 def main(argv: list[str]) -> None:
@@ -374,6 +377,11 @@ def main(argv: list[str]) -> None:
     unknown = set(parts) - set(PARTS)
     if unknown:
         sys.exit(f"unknown part(s) {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}")
+    if "questions" in parts:
+        import bench_questions
+
+        bench_questions.main([])
+        bench_questions.main(["--words"])
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         served = ("residents", "faq", "heldout", "latency", "stories")

@@ -32,6 +32,10 @@ def used_by_actions(name: str) -> bool:
     code = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     if name.startswith("utter_ask_") and name[len("utter_ask_"):] in PROFILE_FIELDS and 'f"utter_ask_{' in code:
         return True
+    if name.startswith("utter_ask_") and 'f"utter_ask_{name}_{also}"' in code:
+        from assistant import planner
+        if name[len("utter_ask_"):] in {"_".join(pair) for pair in planner.priors()["pairs"]}:
+            return True  # the paired questions of assistant/priors.yml
     if name.startswith("utter_remark_") and 'f"utter_remark_{' in code:
         from assistant import cues
         return name[len("utter_remark_"):] in cues.remark_kinds()  # the remark kinds of assistant/cues.yml

@@ -58,9 +58,12 @@ def test_an_answer_sets_the_slot_and_the_next_question():
     entities = [{"entity": "target_area", "value": "苏州工业园区"}]
     events, messages = run(tracker('/inform{"target_area": "苏州工业园区"}', entities=entities,
                                    asked_field="target_area", ask_counts={"target_area": 1}))
-    assert [m["response"] for m in messages] == ["utter_ask_housing"]
-    assert events == [SlotSet("target_area", "苏州工业园区"), SlotSet("asked_field", "housing"),
-                      SlotSet("ask_counts", {"target_area": 1, "housing": 1})]
+    # the planner (docs/planner.md): age and education in one question, both counted as asked
+    assert [m["response"] for m in messages] == ["utter_ask_age_education"]
+    assert messages[0]["custom"]["fields"] == ["age", "education"] and messages[0]["custom"]["remaining"] >= 1
+    assert events == [SlotSet("target_area", "苏州工业园区"), SlotSet("asked_field", "age"),
+                      SlotSet("asked_also", "education"),
+                      SlotSet("ask_counts", {"target_area": 1, "age": 1, "education": 1})]
 
 
 def test_the_answer_carries_the_assessment_and_the_offer_to_go_on():
@@ -68,7 +71,9 @@ def test_the_answer_carries_the_assessment_and_the_offer_to_go_on():
              "ask_counts": {"retired": 1}}
     events, messages = run(tracker("没退休", "deny", **slots))
     assert messages[0]["custom"]["type"] == "assessment" and messages[0]["custom"]["recommended"] == ["talent"]
-    assert "人才落户" in messages[0]["text"] and messages[1]["response"] == "utter_offer_continue"
+    assert "人才落户" in messages[0]["text"] and messages[2]["response"] == "utter_offer_continue"
+    # the channels ranked above talent that could still open, in one line
+    assert messages[1]["response"] == "utter_offer_easier" and "本市院校毕业生" in messages[1]["conditions"]
     names = [e["name"] for e in events]
     assert names == ["retired", "asked_field", "answered", "pending_offer", "last_assessment"]
     assert SlotSet("retired", False) in events and SlotSet("answered", True) in events

@@ -232,7 +232,9 @@ def test_five_questions_in_a_row_not_known_give_the_answer_so_far_and_continue_g
     for _ in range(SKIPS_TO_PAUSE - 1):
         state = turn(state, msg("不知道", "skip")).state
         asked_fields.append(state.asked)
+    # five different questions (a paired question, "您今年多大，最高学历是？", is one; "不知道" skips both)
     assert len(set(asked_fields)) == SKIPS_TO_PAUSE and all(asked_fields)
+    assert {"age", "education"} <= set(state.skipped)
     paused = turn(state, msg("不知道", "skip"))
     assert asked(paused) is None and paused.state.offer == "continue"
     payload = next(s.payload for s in paused.say if s.payload and s.payload["type"] == "assessment")

@@ -113,6 +113,7 @@ def terms() -> dict:
         "statuses": dict(pol.messages["explain"]["statuses"]),
         "unverified": pol.terms["unverified_notice"],
         "disclaimer": pol.terms["disclaimer"],
+        "progress": dict(pol.messages["dialogue"]["progress"]),   # under a question: payload.remaining
     }
 
 

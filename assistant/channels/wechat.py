@@ -68,7 +68,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
-from assistant import limits
+from assistant import dialogue, limits
 from assistant.channels.guard import guarded, limit_action_calls
 from assistant.channels.state import ChannelState, state
 from assistant.rules import policy
@@ -125,8 +125,8 @@ def render(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]] | 
     """One turn of the assistant as WeChat text, and the options a numbered reply picks (None: no options).
 
     Texts are joined; the last message that offers options gets them as numbered lines under it
-    ("回复1：本科"). Custom payloads are not shown: `ask` becomes the numbered lines, and `assessment`'s
-    explanation already is one of the texts.
+    ("回复1：本科"). Custom payloads are not shown: `ask` becomes the numbered lines (and its `remaining`
+    "（还需约3个问题）" after the question), and `assessment`'s explanation already is one of the texts.
     """
     last = max((i for i, m in enumerate(messages) if _options_of(m)), default=None)
     blocks: list[str] = []
@@ -136,6 +136,11 @@ def render(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]] | 
             value = message.get(key)
             if isinstance(value, str) and value.strip():
                 blocks.append(value.strip())
+        custom = message.get("custom")
+        progress = dialogue.progress_text(custom.get("remaining")) \
+            if isinstance(custom, dict) and custom.get("type") == "ask" else None
+        if progress and blocks:  # "（还需约3个问题）" under the question
+            blocks[-1] = f"{blocks[-1]}（{progress}）"
         if i == last:
             options = _options_of(message) or []
             lines = "\n".join(_TEXTS["option_line"].format(n=n, title=o["title"]) for n, o in enumerate(options, 1))

@@ -19,11 +19,11 @@ def county_open(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) -> 
     if scheme.value == "not_encoded":
         result = not_encoded("county_open", scheme, texts["not_encoded"])
         result.notes = local
-        return result
+        return _area_decides(result, area_kind)
     stale = expired("county_open", pol, rs)
     if stale:
         stale.notes = local
-        return stale
+        return _area_decides(stale, area_kind)
     housing = rs.get("county_open", "legal_housing")
     h = fact(p, "housing", lambda v: v in housing.value)
     area_label = area_name(p.target_area) if p.target_area else texts["area_unknown"]
@@ -37,3 +37,11 @@ def county_open(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) -> 
         if h.value is False else []
     return ChannelResult("county_open", "undetermined", criteria=criteria, gaps=gaps, needs=h.needs,
                          path=h.path if h.value is None else None, notes=local)
+
+
+def _area_decides(result: ChannelResult, area_kind: str | None) -> ChannelResult:
+    """Without its rules the channel stays undetermined, but an urban area would still make it not
+    applicable: while the area is unknown, the result hangs on it (no answer makes it eligible)."""
+    if area_kind is None:
+        result.needs = frozenset({"target_area"})
+    return result

@@ -86,7 +86,18 @@
     return group;
   }
 
-  /* One turn of the assistant: its texts, the options of its question, its assessment card.
+  /* Under a question: about how many are left ("还需约3个问题", from payload.remaining), said in words (the
+   * text is the whole message: no colour or bar alone carries it). */
+  function progressLine(remaining) {
+    var texts = terms && terms.progress;
+    if (!texts || typeof remaining !== "number" || remaining < 1) return null;
+    var text = remaining === 1 ? texts.one : texts.many.replace("{n}", String(Math.round(remaining)));
+    var line = el("p", "progress", text);
+    line.setAttribute("aria-label", text);
+    return line;
+  }
+
+    /* One turn of the assistant: its texts, the options of its question, its assessment card.
    * The REST channel splits a text at blank lines, so the explanation sent with an assessment arrives as
    * the run of texts just before it, from its heading (which names the date, as_of) on: that run goes
    * inside the card, folded, instead of filling the screen. */
@@ -105,6 +116,10 @@
       }
       var custom = r.custom;
       if (!custom || typeof custom !== "object") return;
+      if (custom.type === "ask") {
+        var line = progressLine(custom.remaining);
+        if (line) msg.appendChild(line);
+      }
       if (custom.type === "ask" && Array.isArray(custom.options) && custom.options.length) {
         msg.appendChild(optionButtons(custom.options));
         run = [];

@@ -1,0 +1,128 @@
+"""The planner (assistant/planner.py, docs/planner.md): the order changes, never a decision. On every persona
+(the public profiles and the generated ones, every channel, before and after the 2024 rules) the verdict after
+the planner's interview and "继续" to the end equals the full profile's; and the paired question reads both
+facts, skips both, and asks the other half next."""
+from __future__ import annotations
+
+import pytest
+
+from assistant import dialogue, planner
+from assistant.conversation import State, turn
+from assistant.profile import PROFILE_FIELDS
+from tests.support.interviews import CHANNELS, full_verdict, interview, message, personas, verdict
+
+PERSONAS = personas()
+
+
+def test_the_personas_cover_every_channel_and_both_regimes():
+    firsts = {(full_verdict(p)["recommended"] or ["none"])[0] for p in PERSONAS}
+    assert set(CHANNELS) | {"none"} <= firsts and len(PERSONAS) >= 100
+    assert {p["as_of"] < "2024-01-01" for p in PERSONAS} == {True, False}
+
+
+@pytest.mark.parametrize("n", range(len(PERSONAS)))
+def test_no_decision_changes(n):
+    profile = PERSONAS[n]
+    iv = interview(profile)
+    assert iv.final is not None and verdict(iv.final) == full_verdict(profile)
+    assert iv.first is not None and all(r >= 1 for r in iv.remaining)
+
+
+def test_the_priors_name_only_profile_fields_and_sum_to_one():
+    table = planner.priors()["fields"]
+    assert set(table) <= set(PROFILE_FIELDS)
+    assert all(abs(sum(w for _, w in values) - 1) < 1e-9 for values in table.values())
+
+
+def _ask(result):
+    return next(s.payload for s in result.say if s.payload and s.payload.get("type") == "ask")
+
+
+START = State(values={"target_area": "苏州工业园区"}, as_of="2025-06-01")
+
+
+def test_age_and_education_in_one_question_read_together():
+    first = turn(START, message("你好"))
+    ask = _ask(first)
+    assert ask["fields"] == ["age", "education"] and "options" not in ask and ask["remaining"] >= 1
+    assert first.state.asks == {"age": 1, "education": 1}
+    both = turn(first.state, message("32岁，本科"))
+    assert both.state.values["age"] == 32 and both.state.values["education"] == "bachelor"
+    assert _ask(both)["field"] not in ("age", "education")
+
+
+def test_half_an_answer_asks_the_other_half_next():
+    first = turn(START, message("你好"))
+    half = turn(first.state, message("本科"))
+    assert half.state.values["education"] == "bachelor" and _ask(half)["field"] == "age"
+    assert "fields" not in _ask(half)
+
+
+def test_i_dont_know_skips_both():
+    first = turn(START, message("你好"))
+    skipped = turn(first.state, message("不知道"))
+    assert {"age", "education"} <= set(skipped.state.skipped)
+
+
+def test_the_first_answer_names_the_easier_channels_and_continue_goes_on():
+    state = State(values={"target_area": "苏州工业园区", "age": 45, "education": "bachelor",
+                          "employed_in_suzhou": True}, as_of="2025-06-01", asked="retired", asks={"retired": 1})
+    answered = turn(state, message("没退休"))
+    names = [s.response for s in answered.say]
+    assert "utter_offer_easier" in names and answered.state.offer == "continue"
+    assessment = next(s.payload for s in answered.say if s.payload and s.payload["type"] == "assessment")
+    assert assessment["recommended"] == ["talent"]
+    more = turn(answered.state, message("继续"))
+    assert more.branch == "continue" and _ask(more) is not None
+
+
+def test_the_progress_text():
+    assert dialogue.progress_text(3) == "还需约3个问题" and dialogue.progress_text(None) is None
+
+
+def _pair(first: str, second: str, **known) -> State:
+    return State(values={"target_area": "苏州工业园区", **known}, as_of="2025-06-01", asked=first, also=second,
+                 asks={first: 1, second: 1})
+
+
+@pytest.mark.parametrize("reply", ["都没有", "没有", "两个都没有"])
+def test_a_bare_no_answers_both_halves_of_a_pair(reply):
+    state = _pair("serious_criminal_record", "dishonest_debtor", age=30, education="bachelor")
+    values = turn(state, message(reply)).state.values
+    assert values["serious_criminal_record"] is False and values["dishonest_debtor"] is False
+    titles = turn(_pair("professional_title", "skill_level", age=30, education="associate"), message(reply))
+    assert titles.state.values["professional_title"] == titles.state.values["skill_level"] == "none"
+
+
+def test_a_yes_to_two_yes_no_questions_answers_neither_and_asks_each_alone():
+    state = _pair("parent_suzhou_family_hukou_with_home", "child_suzhou_family_hukou_with_home", age=50,
+                  education="high_school", married=False)
+    result = turn(state, message("有"))
+    assert "parent_suzhou_family_hukou_with_home" not in result.state.values
+    assert "child_suzhou_family_hukou_with_home" not in result.state.values
+    ask = _ask(result)
+    assert ask["field"] == "parent_suzhou_family_hukou_with_home" and "fields" not in ask
+    assert turn(result.state, message("是的")).state.values["parent_suzhou_family_hukou_with_home"] is True
+
+
+@pytest.mark.parametrize("reply, first, second", [
+    ("在交，两年三个月", True, 27),
+    ("一直在交，三年了", True, 36),
+])
+def test_two_clauses_answer_the_two_halves(reply, first, second):
+    state = _pair("social_insurance_active", "social_insurance_months", age=30, education="associate")
+    values = turn(state, message(reply)).state.values
+    assert values["social_insurance_active"] is first and values["social_insurance_months"] == second
+
+
+def test_a_clause_that_names_its_field_answers_no_other():
+    state = _pair("professional_title", "skill_level", age=30, education="associate")
+    values = turn(state, message("没有职称，三级")).state.values
+    assert values["professional_title"] == "none" and values["skill_level"] == "level3"
+    named = turn(state, message("高级工")).state
+    assert named.values["skill_level"] == "level3" and "professional_title" not in named.values
+
+
+def test_fields_asked_are_grouped_into_questions():
+    assert planner.questions(["target_area", "age", "education", "housing"]) == [
+        ("target_area",), ("age", "education"), ("housing",)]
