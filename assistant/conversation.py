@@ -192,8 +192,9 @@ def turn(state: State, msg: Message) -> Turn:
     reading.facts.facts = {**_id_card(b, msg), **reading.facts.facts}
     # "不对，我是大专": a correction of another fact, not a "no" to the pending question.
     if reading.pending in reading.facts.contextual and cues.has("correction", reading.text) \
-            and len(reading.facts.facts) > 1:
+            and set(reading.facts.facts) - {reading.pending, reading.also}:
         del reading.facts.facts[reading.pending]
+        reading.facts.facts.pop(reading.also or "", None)
     for _row, test, handler in rows():
         if test(reading, state):
             decided = handler(b, reading, msg)

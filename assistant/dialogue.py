@@ -243,7 +243,7 @@ def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: s
     ("您今年多大，最高学历是？"). Besides the facts it names: in two clauses ("38，大专", "没有，不是") each clause
     answers one of the two, in either order; in one, a bare no ("都没有") answers both, a yes to two yes/no
     questions answers neither (`split`: each is asked alone), and otherwise the reply answers the first
-    unless it named the second ("高级工" says nothing of a 职称)."""
+    unless it named a fact ("高级工" says nothing of a 职称, "没退休" nothing of either)."""
     if not also or not asked:
         return read_message(text, intent, entities, asked)
     reading = read_message(text, intent, entities, None)
@@ -270,7 +270,7 @@ def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: s
                 reading.contextual.add(name)
     elif both_bool:
         reading.split = not reading.facts and bool(_yes_no(text, bare, intent))
-    elif also not in reading.facts and asked not in reading.facts:
+    elif not reading.facts:  # "没退休" to the 职称 question names another fact and answers neither half
         first = read_message(text, intent, entities, asked)
         if asked in first.facts:
             reading.facts[asked] = first.facts[asked]

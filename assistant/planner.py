@@ -100,16 +100,19 @@ def _with(p: Profile, name: str, value: Any) -> Profile:
 
 
 def _lookahead(p: Profile, name: str) -> dict[str, tuple[float, float]]:
-    """For every channel, over the answers to `name`: the chance it can still open afterwards, and the
-    expected length of its way then (0 once it is open or closed; for the bench, docs/planner.md)."""
+    """For every channel, over the answers to `name`: the chance the answer keeps it on its way (it opens, or
+    its way gets no longer: the answer was one its shortest way hoped for), and the expected length of its
+    way afterwards (0 once it is open or closed; for the bench, docs/planner.md)."""
+    before = {r.id: _path(r) - {name} for r in _channels(p)}
     out: dict[str, tuple[float, float]] = {}
     for value, weight in priors()["fields"].get(name, ()):
         for r in _channels(_with(p, name, value)):
-            alive, length = out.get(r.id, (0.0, 0.0))
+            kept, length = out.get(r.id, (0.0, 0.0))
+            if r.status == "eligible" or (r.status == "undetermined" and r.path and r.path <= before[r.id]):
+                kept += weight
             if _alive(r):
-                alive += weight
                 length += weight * (len(r.path) if r.status == "undetermined" and r.path else 0)
-            out[r.id] = (alive, length)
+            out[r.id] = (kept, length)
     return out
 
 
@@ -124,8 +127,11 @@ def choose(p: Profile, candidates: Sequence[str], skipped: Iterable[str] = (), f
     skip = frozenset(skipped)
     order = {f: i for i, f in enumerate(candidates)}
     ways = [r for r in _openable(_channels(p), skip) if r.id in _SETTLE and r.path and r.path <= order.keys()]
-    if full or not ways:
-        return Choice(_paired(candidates[0], candidates), max(1, len(candidates)))
+    if full:  # every field still missing is asked
+        return Choice(_paired(candidates[0], candidates), max(1, _asks(candidates)))
+    if not ways:  # the shortest way left needs a field skipped: about as long as that way
+        blocked = [r for r in _openable(_channels(p), frozenset()) if r.id in _SETTLE]
+        return Choice(_paired(candidates[0], candidates), _estimate(p, blocked))
     fields = sorted({f for r in ways for f in _path(r)}, key=order.__getitem__)
     ahead = {f: _lookahead(p, f) for f in fields}
     chance = {r.id: _product(ahead[f].get(r.id, (0.0, 0.0))[0] for f in _path(r)) for r in ways}

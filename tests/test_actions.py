@@ -57,8 +57,9 @@ def test_a_greeting_asks_where_first_with_the_area_options():
 def test_an_answer_sets_the_slot_and_the_next_question():
     entities = [{"entity": "target_area", "value": "苏州工业园区"}]
     events, messages = run(tracker('/inform{"target_area": "苏州工业园区"}', entities=entities,
-                                   asked_field="target_area", ask_counts={"target_area": 1}))
-    # the planner (docs/planner.md): age and education in one question, both counted as asked
+                                   asked_field="target_area", ask_counts={"target_area": 1},
+                                   housing="rental_unregistered"))
+    # the planner (docs/planner.md): a renter is asked age and education in one question, both counted as asked
     assert [m["response"] for m in messages] == ["utter_ask_age_education"]
     assert messages[0]["custom"]["fields"] == ["age", "education"] and messages[0]["custom"]["remaining"] >= 1
     assert events == [SlotSet("target_area", "苏州工业园区"), SlotSet("asked_field", "age"),
