@@ -599,7 +599,8 @@ def _resume(b: _Builder, branch: str, remind: bool = True) -> Turn:
         return b.done(branch)
     if st.asked:
         step = _plan(st)
-        if _ask(b, _pending(st, step) or (st.asked,), step.estimate or None):
+        pending = _pending(st, step)  # none when what was said since made the question moot ("没结婚")
+        if pending and _ask(b, pending, step.estimate or None):
             return b.done(branch)
         return _next(b, branch)
     return b.done(branch)

@@ -47,7 +47,11 @@ def priors() -> dict:
             pairs = [(_value(name, v), float(w)) for v, w in spec.items()]
         total = sum(w for _, w in pairs)
         table[name] = [(v, w / total) for v, w in pairs]
-    return {"fields": table, "pairs": [tuple(p) for p in raw.get("pairs", [])]}
+    after = {str(k): str(v) for k, v in (raw.get("asked_after") or {}).items()}
+    for name in [*after, *after.values()]:
+        if name not in FIELD_SPECS:
+            raise ValueError(f"priors.yml: unknown field {name}")
+    return {"fields": table, "pairs": [tuple(p) for p in raw.get("pairs", [])], "after": after}
 
 
 def _value(name: str, raw: Any) -> Any:
@@ -142,6 +146,10 @@ def choose(p: Profile, candidates: Sequence[str], skipped: Iterable[str] = (), f
     shared = {f: sum(f in _path(r) for r in ways) for f in fields}
     # its likeliest failure first (a field on more ways first on a tie)
     name = min(_path(best), key=lambda f: (round(ahead[f].get(best.id, (0.0, 0.0))[0], 6), -shared[f], order[f]))
+    seen = {name}
+    while priors()["after"].get(name) in order and priors()["after"][name] not in seen:
+        name = priors()["after"][name]  # what the question presupposes is asked first ("您结婚了吗")
+        seen.add(name)
     return Choice(_paired(name, candidates), _estimate(p, ways, chance))
 
 

@@ -146,3 +146,12 @@ def test_a_plain_no_to_two_yes_no_questions_answers_both():
     told = turn(_pair("parent_suzhou_family_hukou_with_home", "child_suzhou_family_hukou_with_home"), message("不是"))
     assert told.state.values["parent_suzhou_family_hukou_with_home"] is False
     assert told.state.values["child_suzhou_family_hukou_with_home"] is False
+
+
+def test_what_a_question_presupposes_is_asked_first():
+    known = {"target_area": "苏州工业园区", "age": 30, "sex": "male", "education": "junior_high",
+             "employed_in_suzhou": True, "residence_permit": "none", "housing": "rental_registered",
+             "suzhou_college_graduate": False, "professional_title": "none", "skill_level": "none",
+             "parent_suzhou_family_hukou_with_home": False, "child_suzhou_family_hukou_with_home": False}
+    # family's only way left is the spouse's, and "您结婚了吗" comes before "配偶是苏州户口吗"
+    assert dialogue.plan(known, "2025-06-01").question == "married"
