@@ -558,7 +558,8 @@ def _choice_payload(topic: str) -> str:
 
 def _ask(b: _Builder, fields: tuple[str, ...], remaining: int | None = None) -> bool:
     """Asks about `fields` (one, or the two of a paired question), at most MAX_ASKS times; returns False (and
-    skips them) when that is used up. Every field of a paired question counts as asked."""
+    skips them) when that is used up. A paired question counts as asking its first field (the `field` of its
+ask payload); the second is recorded beside it (planner.questions groups the two)."""
     st = b.state
     name, also = fields[0], (fields[1] if len(fields) > 1 else None)
     if st.asks.get(name, 0) >= MAX_ASKS:
@@ -567,8 +568,9 @@ def _ask(b: _Builder, fields: tuple[str, ...], remaining: int | None = None) -> 
             _skip(b, f, say=False)
         st.asked = st.also = None
         return False
-    for f in fields:
-        st.asks[f] = st.asks.get(f, 0) + 1
+    st.asks[name] = st.asks.get(name, 0) + 1
+    if also:  # the second field of a pair is recorded as asked with it, and counted when asked in its own name
+        st.asks[also] = st.asks.get(also, 0)
     if st.asked != name:
         st.failed = 0
     st.asked, st.also = name, also

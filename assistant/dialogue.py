@@ -253,10 +253,16 @@ def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: s
     if len(clauses) == 2:
         from .facts import extract_facts
 
-        for clause in clauses:
+        for position, clause in enumerate(clauses):
             if {asked, also} & extract_facts(clause).keys():
                 continue  # "没有职称，三级": a clause that names its field answers no other
-            for name in (n for n in (asked, also) if n not in reading.facts):
+            # a bare yes or no answers the question at its place ("是的，没退休"), or confirms the other clause
+            # ("对，在苏州工作" says nothing of retiring)
+            yes_no = _bare(clause) in _words("affirmative") | _words("negative")
+            names = (asked, also)[position:position + 1] if yes_no else (asked, also)
+            for name in (n for n in names if n not in reading.facts):
+                if FIELD_SPECS[name][0] == "bool" and not yes_no:
+                    continue  # a yes/no half takes a yes or a no word: "有问题我再问你哈", "非常感谢" are neither
                 one = read_message(clause, None, [], name)
                 if name in one.facts:
                     reading.facts[name] = one.facts[name]
@@ -268,9 +274,9 @@ def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: s
             if name not in reading.facts and none is not None:
                 reading.facts[name] = none
                 reading.contextual.add(name)
-    elif both_bool:
-        reading.split = not reading.facts and bool(_yes_no(text, bare, intent))
-    elif not reading.facts:  # "没退休" to the 职称 question names another fact and answers neither half
+    elif both_bool and not reading.facts and _yes_no(text, bare, intent):
+        reading.split = True
+    elif not reading.facts:  # "父母在老家" answers the first; "没退休" (another fact) neither
         first = read_message(text, intent, entities, asked)
         if asked in first.facts:
             reading.facts[asked] = first.facts[asked]

@@ -165,8 +165,9 @@ def read(state: State, msg: Message) -> Reading:
     entities = [e for e in msg.entities if "*" not in str(e.get("value"))]
     # A remark ("好难啊", "那就好") is never a yes or a no by the classifier's guess: only its words may answer.
     said = None if payload or opened else cues.remark(text)
+    # A remark is read as the reply to one question, never clause by clause against a pair ("非常感谢，有问题…").
     facts = dialogue.read_reply(hide_masks(rest.raw), None if said else msg.intent, entities, asked,
-                               state.also if asked else None)
+                               state.also if asked and not said else None)
     # A remark said with nothing else ("好麻烦啊", "等一下", "你是机器人吗") is no answer and no skip.
     remark = None if facts.facts else said
     # A short reply to the pending question ("有房子" to "配偶家在苏州有房吗") answers that question only: it does

@@ -46,7 +46,7 @@ def test_age_and_education_in_one_question_read_together():
     first = turn(START, message("你好"))
     ask = _ask(first)
     assert ask["fields"] == ["age", "education"] and "options" not in ask and ask["remaining"] >= 1
-    assert first.state.asks == {"age": 1, "education": 1}
+    assert first.state.asks == {"age": 1, "education": 0}  # counted as its payload's field, age
     both = turn(first.state, message("32岁，本科"))
     assert both.state.values["age"] == 32 and both.state.values["education"] == "bachelor"
     assert _ask(both)["field"] not in ("age", "education")
@@ -155,3 +155,26 @@ def test_what_a_question_presupposes_is_asked_first():
              "parent_suzhou_family_hukou_with_home": False, "child_suzhou_family_hukou_with_home": False}
     # family's only way left is the spouse's, and "您结婚了吗" comes before "配偶是苏州户口吗"
     assert dialogue.plan(known, "2025-06-01").question == "married"
+
+
+@pytest.mark.parametrize("reply, employed, retired", [
+    ("对，在苏州工作", True, None),       # the yes confirms the clause after it: nothing said of retiring
+    ("是的，没退休", True, False),        # a bare yes at the first place answers the first question
+    ("在苏州上班，没退休", True, False),
+])
+def test_a_bare_yes_beside_a_named_fact(reply, employed, retired):
+    told = turn(_pair("employed_in_suzhou", "retired"), message(reply))
+    assert told.state.values.get("employed_in_suzhou") is employed
+    assert told.state.values.get("retired") is retired
+
+
+def test_a_no_about_the_first_person_answers_the_first_question():
+    told = turn(_pair("parent_suzhou_family_hukou_with_home", "child_suzhou_family_hukou_with_home"),
+                message("父母在老家"))
+    assert told.state.values["parent_suzhou_family_hukou_with_home"] is False
+    assert "child_suzhou_family_hukou_with_home" not in told.state.values
+
+
+def test_a_remark_in_two_clauses_answers_no_half():
+    told = turn(_pair("employed_in_suzhou", "retired"), message("非常感谢，有问题我再问你哈。"))
+    assert "employed_in_suzhou" not in told.state.values and "retired" not in told.state.values

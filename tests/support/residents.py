@@ -62,6 +62,10 @@ class Resident:
             self.interjected.add(name)
             kind = self.rng.choice(["remarks", "questions"])
             return self._pick((self.pool or PHRASES["interjections"])[kind])
+        fields = ask.get("fields") or [name]
+        if len(fields) > 1:  # a paired question ("您今年多大，最高学历是？"): both answers in one breath
+            known = [self.say(f, self.profile.get(f), {"field": f}) for f in fields if self.profile.get(f) is not None]
+            return "，".join(known) if known else self._pick(_UNKNOWN)
         return self.say(name, self.profile.get(name), ask)
 
     def say(self, name: str, value: Any, ask: dict) -> str:
@@ -102,6 +106,7 @@ def talk(send: Callable[[str], list[dict]], resident: Resident, opening: str = "
     asks: dict[str, int] = {}
     # Staff and tests fix the rules' date first ("按…的规则评估"): that turn starts the interview too.
     pending = [f"按{resident.profile['as_of']}的规则评估" if resident.profile.get("as_of") else opening]
+    easier = True
     for turn_no in range(max_turns):
         message = pending.pop(0) if pending else None
         if message is None:
@@ -112,6 +117,11 @@ def talk(send: Callable[[str], list[dict]], resident: Resident, opening: str = "
             asks[ask["field"]] = asks.get(ask["field"], 0) + 1
         found = payloads(replies, "assessment")
         if found and not any(a.get("hypothetical") for a in found) and not pending:
+            # "可能有更简便的渠道——回复“继续”帮您核对": a resident told so goes on, once
+            if easier and any(r.get("response") == "utter_offer_easier" for r in replies):
+                easier = False
+                pending.append("继续")
+                continue
             return Outcome(found[-1], asks, turn_no + 1, transcript)
         question = payloads(replies, "ask")
         if question and not pending:
@@ -120,8 +130,9 @@ def talk(send: Callable[[str], list[dict]], resident: Resident, opening: str = "
 
 
 def decided_right(assessment: dict, expected: dict) -> bool:
-    """The statuses the interview decided are those expected, and so is the recommendation (a channel it did
-    not need may still be undetermined)."""
+    """The statuses the interview decided are those expected, and so is the channel recommended first (or
+    none). The first answer comes as soon as one channel is open (docs/planner.md): a lower-ranked channel
+    it did not need may still be undetermined, so the rest of the list is not compared."""
     got = {c["id"]: c["status"] for c in assessment["channels"]}
     wrong = {k: v for k, v in got.items() if v != "undetermined" and expected["statuses"].get(k) != v}
-    return not wrong and assessment["recommended"] == expected["recommended"]
+    return not wrong and assessment["recommended"][:1] == expected["recommended"][:1]
