@@ -237,10 +237,13 @@ def read_message(text: str, intent: str | None, entities: Iterable[dict], asked:
     return reading
 
 
+_SHORT_NO = re.compile(r"^[没不未无].{0,3}$")   # "没在交", "不在交了": a short no
+
+
 def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: str | None,
                also: str | None = None) -> FactReading:
     """`read_message` for the reply to the pending question; with `also`, the reply to a paired question
-    ("您今年多大，最高学历是？"). Besides the facts it names: in two clauses ("38，大专", "没有，不是") each clause
+    ("您今年多大，最高学历是？"). Besides the facts it names: in clauses ("38，大专", "有，在市区办的，24个月") each clause
     answers one of the two, in either order; in one, a bare no ("都没有") answers both, a yes to two yes/no
     questions answers neither (`split`: each is asked alone), and otherwise the reply answers the first
     unless it named a fact ("高级工" says nothing of a 职称, "没退休" nothing of either)."""
@@ -250,7 +253,7 @@ def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: s
     both_bool = FIELD_SPECS[asked][0] == FIELD_SPECS[also][0] == "bool"
     clauses = [c for c in re.split(r"[，,、；;。\s]+", normalize(text or "")) if c]
     bare = _bare(text)
-    if len(clauses) == 2:
+    if len(clauses) >= 2:
         from .facts import extract_facts
 
         for position, clause in enumerate(clauses):
@@ -261,8 +264,8 @@ def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: s
             yes_no = _bare(clause) in _words("affirmative") | _words("negative")
             names = (asked, also)[position:position + 1] if yes_no else (asked, also)
             for name in (n for n in names if n not in reading.facts):
-                if FIELD_SPECS[name][0] == "bool" and not yes_no:
-                    continue  # a yes/no half takes a yes or a no word: "有问题我再问你哈", "非常感谢" are neither
+                if FIELD_SPECS[name][0] == "bool" and not yes_no and not _SHORT_NO.match(_bare(clause)):
+                    continue  # a yes/no half takes a yes or a no ("没在交"): "有问题我再问你哈", "非常感谢" are neither
                 one = read_message(clause, None, [], name)
                 if name in one.facts:
                     reading.facts[name] = one.facts[name]

@@ -178,3 +178,13 @@ def test_a_no_about_the_first_person_answers_the_first_question():
 def test_a_remark_in_two_clauses_answers_no_half():
     told = turn(_pair("employed_in_suzhou", "retired"), message("非常感谢，有问题我再问你哈。"))
     assert "employed_in_suzhou" not in told.state.values and "retired" not in told.state.values
+
+
+def test_three_clauses_answer_a_pair():
+    told = turn(_pair("residence_permit", "residence_months"), message("有，在市区办的，24个月"))
+    assert told.state.values["residence_permit"] == "urban" and told.state.values["residence_months"] == 24
+
+
+def test_a_short_no_answers_a_yes_no_half():
+    told = turn(_pair("social_insurance_active", "social_insurance_months"), message("没在交，没有"))
+    assert told.state.values["social_insurance_active"] is False
