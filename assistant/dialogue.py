@@ -238,6 +238,7 @@ def read_message(text: str, intent: str | None, entities: Iterable[dict], asked:
 
 
 _SHORT_NO = re.compile(r"^[没不未无].{0,3}$")   # "没在交", "不在交了": a short no
+_CLAUSE_ANSWER = 8   # a clause of a paired reply longer than this (its bare form) answers neither half
 
 
 def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: str | None,
@@ -263,8 +264,11 @@ def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: s
             # ("对，在苏州工作" says nothing of retiring)
             yes_no = _bare(clause) in _words("affirmative") | _words("negative")
             names = (asked, also)[position:position + 1] if yes_no else (asked, also)
+            if not yes_no and len(_bare(clause)) > _CLAUSE_ANSWER:
+                continue  # "我喊了五遍才转成功": a remark, not "5 months"
+            about = bool(cues.cue("subject").pattern.match(clause))   # "父母在老家"
             for name in (n for n in names if n not in reading.facts):
-                if FIELD_SPECS[name][0] == "bool" and not yes_no and not _SHORT_NO.match(_bare(clause)):
+                if FIELD_SPECS[name][0] == "bool" and not (yes_no or about or _SHORT_NO.match(_bare(clause))):
                     continue  # a yes/no half takes a yes or a no ("没在交"): "有问题我再问你哈", "非常感谢" are neither
                 one = read_message(clause, None, [], name)
                 if name in one.facts:

@@ -188,3 +188,15 @@ def test_three_clauses_answer_a_pair():
 def test_a_short_no_answers_a_yes_no_half():
     told = turn(_pair("social_insurance_active", "social_insurance_months"), message("没在交，没有"))
     assert told.state.values["social_insurance_active"] is False
+
+
+def test_a_remark_with_a_number_is_no_half_of_a_pair():
+    told = turn(_pair("residence_permit", "residence_months"), message("我喊了五遍才转成功,差点把邻居引来。"))
+    assert "residence_months" not in told.state.values
+
+
+def test_a_clause_about_the_parents_answers_their_half():
+    told = turn(_pair("parent_suzhou_family_hukou_with_home", "child_suzhou_family_hukou_with_home"),
+                message("父母在老家，没有"))
+    assert told.state.values["parent_suzhou_family_hukou_with_home"] is False
+    assert told.state.values["child_suzhou_family_hukou_with_home"] is False
