@@ -23,8 +23,8 @@ MODEL := models/assistant.tar.gz
 # Everything a trained model depends on. The jieba dictionary and our components are not seen by Rasa's
 # training cache, so a change to any of them retrains with --force.
 MODEL_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
-	$(wildcard assistant/nlu/*.py) assistant/facts.py assistant/facts.yml assistant/gazetteer.py \
-	assistant/parsing.py assistant/policy/terms.yml
+	assistant/understanding/components.py assistant/understanding/facts.py assistant/understanding/facts.yml \
+	assistant/understanding/gazetteer.py assistant/understanding/parsing.py assistant/policy/terms.yml
 # pip complains about every missing local index folder this machine's config names; drop those lines only.
 PIP_FILTER := grep -v "^WARNING: Location 'file:" || true
 # Rasa prints a warning per response that only the actions send (scripts/validate_data.py checks those).
@@ -156,11 +156,11 @@ docs: setup
 	@$(PY) -m assistant rules --all --format md > docs/rules.md
 	@echo "==> docs/rules.md regenerated"
 
-# Mutation testing of the engine with mutmut ([tool.mutmut] in pyproject.toml: assistant/engine/ against the
+# Mutation testing of the engine with mutmut ([tool.mutmut] in pyproject.toml: assistant/policy/engine/ against the
 # engine's own tests, tests/test_cases.py and tests/test_engine_logic.py); its work folder is mutants/
 # (gitignored; a second run checks only what changed). About 25 minutes on one core; not part of `make test`.
 mutation: setup
-	@echo "==> mutmut: mutants of assistant/engine/ against tests/test_cases.py and tests/test_engine_logic.py"
+	@echo "==> mutmut: mutants of assistant/policy/engine/ against tests/test_cases.py and tests/test_engine_logic.py"
 	@nice -n 19 $(VENV)/bin/mutmut run --max-children $${JOBS:-1} 2>&1 | tr '\r' '\n' \
 	  | awk '/ [0-9]+\/[0-9]+ /{ last = $$0 } / mutations\/second/{ rate = $$0 } END { print last; print rate }'
 	@$(PY) scripts/mutation_score.py

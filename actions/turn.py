@@ -1,6 +1,6 @@
-"""The one custom action: the Rasa tracker in, assistant.conversation.turn, events and messages out.
+"""The one custom action: the Rasa tracker in, assistant.conversation.turn.turn, events and messages out.
 
-Nothing is decided here (docs/readings.md, assistant/conversation.py): this module only translates the slots
+Nothing is decided here (docs/readings.md, assistant/conversation/turn.py): this module only translates the slots
 into a State and the latest message into a Message, and the Turn back into bot messages and slot events.
 """
 from __future__ import annotations
@@ -11,9 +11,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from assistant import dialogue
-from assistant.conversation import Message, State, Turn, turn
-from assistant.profile import PROFILE_FIELDS
+from assistant.conversation import dialogue
+from assistant.conversation.turn import Message, State, Turn, turn
+from assistant.policy.profile import PROFILE_FIELDS
 
 # The slots of the conversation's own state, beside the profile fields.
 STATE_SLOTS = {
@@ -22,7 +22,7 @@ STATE_SLOTS = {
     "offer": "pending_offer", "handoff": "handoff_requested", "last_assessment": "last_assessment",
 }
 # Kept with every bot message of a turn (the BotUttered metadata, stored with the tracker): the row of the
-# decision table that decided it, for the staff's conversation review (assistant/review.py). Channels do not
+# decision table that decided it, for the staff's conversation review (assistant/tools/review.py). Channels do not
 # send metadata on to residents.
 BRANCH_KEY = "turn_branch"
 
@@ -78,7 +78,7 @@ def events_of(before: State, result: Turn) -> list[EventType]:
 
 
 class ActionTurn(Action):
-    """Every message goes through here: the state decides first (assistant/conversation.py)."""
+    """Every message goes through here: the state decides first (assistant/conversation/turn.py)."""
 
     def name(self) -> str:
         return "action_turn"

@@ -14,12 +14,12 @@ import json
 import sys
 from pathlib import Path
 
-from . import sheet
-from .batch import BatchError, read_text, run_batch
-from .engine import assess
-from .explain import explain
-from .profile import ProfileError, parse_profile
-from .rules import policy
+from assistant.conversation.explain import explain
+from assistant.policy import sheet
+from assistant.policy.engine import assess
+from assistant.policy.profile import ProfileError, parse_profile
+from assistant.policy.rules import policy
+from assistant.tools.batch import BatchError, read_text, run_batch
 
 EXIT_BAD_INPUT = 2
 
@@ -99,8 +99,8 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    """Deletes old conversations or one conversation from the tracker store (assistant/retention.py)."""
-    from . import retention
+    """Deletes old conversations or one conversation from the tracker store (assistant/stores/retention.py)."""
+    from assistant.stores import retention
 
     try:
         age = retention.parse_duration(args.older_than) if args.older_than is not None else None
@@ -122,10 +122,11 @@ def _purge(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    """The conversation review's figures for a date range, from the tracker store (assistant/review_report.py)."""
+    """The conversation review's figures for a date range, from the tracker store (assistant/tools/review_report.py)."""
     import time
 
-    from . import retention, review, review_report, review_store
+    from assistant.stores import retention
+    from assistant.tools import review, review_report, review_store
 
     words = review_report.texts()
     try:

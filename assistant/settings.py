@@ -1,8 +1,8 @@
 """Where conversations and shared state live, from the environment: the same code for `make run` and production.
 
 - `DATABASE_URL` (postgresql://user:password@host:port/db): the tracker store is PostgreSQL (Rasa's
-  SQLTrackerStore, assistant/tracker_store.py). Unset: SQLite at `RASA_DB`, as endpoints.yml says.
-- `REDIS_URL` (redis://[:password@]host:port[/db]): Rasa's RedisLockStore (assistant/lock_store.py) and the
+  SQLTrackerStore, assistant/stores/tracker_store.py). Unset: SQLite at `RASA_DB`, as endpoints.yml says.
+- `REDIS_URL` (redis://[:password@]host:port[/db]): Rasa's RedisLockStore (assistant/stores/lock_store.py) and the
   WeChat channel's message ids, replay memory and numbered options (assistant/channels/state.py). Unset: both
   in the Rasa process's memory, which is right for one process only.
 

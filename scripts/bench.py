@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 import bench_understanding  # noqa: E402
 
-from assistant import retrieval  # noqa: E402
+from assistant.understanding import retrieval  # noqa: E402
 from tests.support import bare_bot  # noqa: E402
 from tests.support import heldout as heldout_sets  # noqa: E402
 from tests.support import load as loads  # noqa: E402
@@ -182,8 +182,8 @@ def nlu(work: Path) -> None:
 
 def stories(srv: Servers) -> None:
     """FAQ topics with test stories (tests/stories/faq.yml) and the conversation tests, run as make test runs
-    them (assistant/conversation_tests.py, four conversations at a time)."""
-    from assistant import conversation_tests as ct
+    them (assistant/tools/conversation_tests.py, four conversations at a time)."""
+    from assistant.tools import conversation_tests as ct
 
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     topics = {k.split("/", 1)[1] for k in domain["responses"] if k.startswith("utter_faq/")}
@@ -206,7 +206,7 @@ def training(work: Path) -> None:
     print(f"Training the full model from scratch: {seconds / 60:.1f} min (2 cores)")
 
 
-FAULT = yaml.safe_load((ROOT / "assistant" / "messages.yml").read_text(encoding="utf-8"))["input"]["fault"]
+FAULT = yaml.safe_load((ROOT / "assistant" / "conversation" / "messages.yml").read_text(encoding="utf-8"))["input"]["fault"]
 
 
 def _check_stored(top, run: loads.Run) -> list[str]:
@@ -331,7 +331,7 @@ def _classify(raw: Path, rules: list[tuple[str, list[str]]]) -> dict[str, int]:
             continue   # the event loop waiting for requests: idle, though py-spy samples it
         name = next((label for label, marks in rules if all(m in stack for m in marks)), "other (sanic, asyncio)")
         if name == "NLU":
-            frames = [f for f in stack.split(";") if "rasa/nlu/" in f or "assistant/nlu/" in f]
+            frames = [f for f in stack.split(";") if "rasa/nlu/" in f or "assistant/understanding/" in f]
             name = "NLU: " + (frames[0].split("(")[1].split(":")[0].rsplit("/", 1)[-1] if frames else "graph")
         counts[name] = counts.get(name, 0) + int(n)
     return counts

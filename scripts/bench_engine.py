@@ -15,10 +15,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.batch import run_batch
-from assistant.engine import assess
-from assistant.profile import FIELD_SPECS, FIELDS, enum_values, parse_profile
-from assistant.rules import policy
+from assistant.policy.engine import assess
+from assistant.policy.profile import FIELD_SPECS, FIELDS, enum_values, parse_profile
+from assistant.policy.rules import policy
+from assistant.tools.batch import run_batch
 
 AREAS = ["姑苏区", "虎丘区", "吴中区", "相城区", "吴江区", "工业园区", "常熟市", "张家港市", "昆山市", "太仓市", "园区"]
 

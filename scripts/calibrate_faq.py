@@ -1,7 +1,7 @@
-"""Calibrates the fusion of the FAQ selector and the retriever (assistant/retrieval.py) on held-out questions.
+"""Calibrates the fusion of the FAQ selector and the retriever (assistant/understanding/retrieval.py) on held-out questions.
 
     .venv/bin/python scripts/calibrate_faq.py            # print the grid's best setting, dev and test figures
-    .venv/bin/python scripts/calibrate_faq.py --write    # and write it to assistant/calibration.yml
+    .venv/bin/python scripts/calibrate_faq.py --write    # and write it to assistant/understanding/calibration.yml
 
 The questions are the dev half of tests/fixtures/heldout/questions.yml (real questions; out_of_scope is a
 question that must get no FAQ answer) and of tests/fixtures/faq_heldout.yml (paraphrases; topic null). The
@@ -27,8 +27,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from assistant import retrieval  # noqa: E402
-from assistant.reading import INTENT_SURE  # noqa: E402
+from assistant.conversation.reading import INTENT_SURE  # noqa: E402
+from assistant.understanding import retrieval  # noqa: E402
 from tests.support.heldout import split as split_of  # noqa: E402
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -87,7 +87,7 @@ def _retrieved(text: str) -> list[tuple[str, float]]:
 
 
 def outcome(item: dict, parsed: dict, cal: retrieval.Calibration) -> str:
-    """"right", "wrong", "asked" (您是想问) or "none" (no FAQ answer), as assistant/conversation.py decides:
+    """"right", "wrong", "asked" (您是想问) or "none" (no FAQ answer), as assistant/conversation/turn.py decides:
     the sure topic is answered; else out of scope when the classifier is sure of it (INTENT_SURE) or no topic
     reaches `candidate`; else "您是想问"."""
     fused = retrieval.fuse([tuple(r) for r in parsed["faq"]], _retrieved(item["text"]), cal)
@@ -127,7 +127,7 @@ def figures(items: list[dict], rankings: dict, cal: retrieval.Calibration) -> di
 
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    args.add_argument("--write", action="store_true", help="write the best setting to assistant/calibration.yml")
+    args.add_argument("--write", action="store_true", help="write the best setting to assistant/understanding/calibration.yml")
     opts = args.parse_args(argv)
     items = questions()
     rankings = selector_rankings([i["text"] for i in items])

@@ -24,21 +24,21 @@ RETRIEVAL_INTENTS = {"faq"}
 
 
 def used_by_actions(name: str) -> bool:
-    from assistant.profile import PROFILE_FIELDS
+    from assistant.policy.profile import PROFILE_FIELDS
 
     if name in RASA_DEFAULT_RESPONSES:
         return True
-    sources = [*(ROOT / "actions").glob("*.py"), ROOT / "assistant" / "conversation.py"]
+    sources = [*(ROOT / "actions").glob("*.py"), *(ROOT / "assistant" / "conversation").glob("*.py")]
     code = "\n".join(p.read_text(encoding="utf-8") for p in sources)
     if name.startswith("utter_ask_") and name[len("utter_ask_"):] in PROFILE_FIELDS and 'f"utter_ask_{' in code:
         return True
     if name.startswith("utter_ask_") and 'f"utter_ask_{name}_{also}"' in code:
-        from assistant import planner
+        from assistant.conversation import planner
         if name[len("utter_ask_"):] in {"_".join(pair) for pair in planner.priors()["pairs"]}:
-            return True  # the paired questions of assistant/priors.yml
+            return True  # the paired questions of assistant/conversation/priors.yml
     if name.startswith("utter_remark_") and 'f"utter_remark_{' in code:
-        from assistant import cues
-        return name[len("utter_remark_"):] in cues.remark_kinds()  # the remark kinds of assistant/cues.yml
+        from assistant.understanding import cues
+        return name[len("utter_remark_"):] in cues.remark_kinds()  # the remark kinds of assistant/understanding/cues.yml
     if (name == "utter_faq" or name.startswith("utter_faq/")) and 'f"utter_faq/{' in code:
         return True  # the retrieval intent's answers: action_turn utters the one the selector picked
     return f'"{name}"' in code

@@ -1,7 +1,7 @@
 """Runs the case tables in tests/cases/*.yml: profile in, expected assessment facts out.
 
 Each case: name, as_of, input (a profile; `age_words` gives the age as a resident says it, "虚岁36" or
-"四十多岁", read by assistant/parsing.py), output with any of: statuses (channel -> status), talent_route,
+"四十多岁", read by assistant/understanding/parsing.py), output with any of: statuses (channel -> status), talent_route,
 family_route, points (null, or known/line/gap_points), recommended, registration_options,
 missing_includes, missing_excludes, missing_first, gaps_include (channel, field, have, need, verified),
 gaps_exclude (channel, field: no gap on that field),
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.engine import assess
-from assistant.parsing import parse_age, parse_age_range
-from assistant.profile import parse_profile
+from assistant.policy.engine import assess
+from assistant.policy.profile import parse_profile
+from assistant.understanding.parsing import parse_age, parse_age_range
 
 CASES_DIR = Path(__file__).parent / "cases"
 OUTPUT_KEYS = {"statuses", "talent_route", "family_route", "points", "recommended", "registration_options",

@@ -1,5 +1,5 @@
 """Conversation tests and FAQ test stories against the real action server and Rasa server (started once for
-the module): every test case of tests/conversations/*.yml through assistant.conversation_tests (JUnit XML in
+the module): every test case of tests/conversations/*.yml through assistant.tools.conversation_tests (JUnit XML in
 results/conversations.xml), every phrasing of tests/stories/faq.yml checked to its own topic, the runner's
 failure reports, and a real conversation exported as a test (command line and hotline console)."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 import requests
 import yaml
 
-from assistant import conversation_tests as ct
+from assistant.tools import conversation_tests as ct
 from tests.support.servers import ROOT, servers
 
 pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`

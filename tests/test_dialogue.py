@@ -1,11 +1,11 @@
-"""How a reply is read against the question asked (assistant.dialogue), without the NLU's fact extractor:
+"""How a reply is read against the question asked (assistant.conversation.dialogue), without the NLU's fact extractor:
 the short answers people give to one question ("园区那边", "没评过", "2", "快两年了", "嗯")."""
 from __future__ import annotations
 
 import pytest
 
-from assistant import dialogue
-from assistant.rules import policy
+from assistant.conversation import dialogue
+from assistant.policy.rules import policy
 
 
 def read(text: str, asked: str, intent: str | None = None):

@@ -67,7 +67,7 @@ def test_every_opening_gets_a_relevant_next_step(srv, line):
 
 
 def answers_fields() -> set[str]:
-    from assistant.profile import PROFILE_FIELDS
+    from assistant.policy.profile import PROFILE_FIELDS
     return set(PROFILE_FIELDS)
 
 

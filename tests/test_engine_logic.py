@@ -1,9 +1,9 @@
-"""The three-valued logic of assistant/engine/logic.py: the truth tables, the fields an unknown hangs on,
+"""The three-valued logic of assistant/policy/engine/logic.py: the truth tables, the fields an unknown hangs on,
 and the words a condition's truth is reported in (docs/interfaces.md: met / not_met / unknown)."""
 import pytest
 
-from assistant.engine.logic import FALSE, RANKS, TRUE, UNKNOWN, all_of, any_of, result_of, status_of, unknown
-from assistant.rules import policy
+from assistant.policy.engine.logic import FALSE, RANKS, TRUE, UNKNOWN, all_of, any_of, result_of, status_of, unknown
+from assistant.policy.rules import policy
 
 
 @pytest.mark.parametrize("truth, result, status", [

@@ -1,4 +1,4 @@
-"""Facts a resident states in one message -> profile fields (assistant.facts, table in assistant/facts.yml).
+"""Facts a resident states in one message -> profile fields (assistant.understanding.facts, table in assistant/understanding/facts.yml).
 
 Every case asserts the EXACT dict: a fact missing from `expected` is one the extractor must leave out
 (the assistant asks instead); the case id says why when that is the point of the case.
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.facts import FactsError, extract_facts, fact_spans, load_table
-from assistant.profile import PROFILE_FIELDS, parse_profile
+from assistant.policy.profile import PROFILE_FIELDS, parse_profile
+from assistant.understanding.facts import FactsError, extract_facts, fact_spans, load_table
 from tests.support.fixtures import load
 
 T, F = True, False
@@ -435,7 +435,7 @@ ODD_INPUTS = [
 def test_never_raises(text, caplog):
     """No message breaks the extraction: fact_spans would swallow an exception and log it, so a run that
     logs nothing is a run in which nothing failed."""
-    with caplog.at_level(logging.WARNING, logger="assistant.facts"):
+    with caplog.at_level(logging.WARNING, logger="assistant.understanding.facts"):
         assert isinstance(extract_facts(text), dict)  # built on fact_spans
     assert not caplog.records, [r.getMessage() for r in caplog.records]
 
@@ -464,7 +464,7 @@ def test_table_loads():
     ("{match: 'x', sets: {}}", "needs match and set"),
 ])
 def test_malformed_table_is_rejected(tmp_path, rule, error):
-    source = (Path(__file__).parents[1] / "assistant" / "facts.yml").read_text(encoding="utf-8")
+    source = (Path(__file__).parents[1] / "assistant" / "understanding" / "facts.yml").read_text(encoding="utf-8")
     head = source[: source.index("\nrules:")]
     path = tmp_path / "facts.yml"
     path.write_text(f"{head}\nrules:\n  - {rule}\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""FAQ answers state rule values only through placeholders filled from the rule data (assistant/faq.py):
+"""FAQ answers state rule values only through placeholders filled from the rule data (assistant/understanding/faq.py):
 every number in an answer is a rule value, a date of the rule data, or a fact of a cited document."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.faq import values_on
-from assistant.rules import policy
+from assistant.policy.rules import policy
+from assistant.understanding.faq import values_on
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = ROOT / "domain.yml"
@@ -38,7 +38,7 @@ ALLOWED_LITERALS = re.compile(
 @pytest.mark.parametrize("name", sorted(ANSWERS))
 def test_a_template_types_no_rule_value_itself(name):
     stray = re.findall(r"\d+", ALLOWED_LITERALS.sub("", ANSWERS[name]))
-    assert not stray, f"{name} types {stray} by hand: use a placeholder of assistant/faq.py"
+    assert not stray, f"{name} types {stray} by hand: use a placeholder of assistant/understanding/faq.py"
 
 
 def _rule_numbers() -> set[str]:
@@ -94,7 +94,7 @@ def test_every_answer_offers_12345_and_defers_to_the_official_text():
 
 def _training_phrasings() -> dict[str, set[str]]:
     """faq/<topic> -> its training examples, normalised (繁->简, no spaces or punctuation)."""
-    from assistant.parsing import normalize
+    from assistant.understanding.parsing import normalize
 
     out: dict[str, set[str]] = {}
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
@@ -110,7 +110,7 @@ def _plain(text: str) -> str:
 
 
 def test_the_held_out_faq_phrasings_cover_every_topic_and_are_not_training_data():
-    from assistant.parsing import normalize
+    from assistant.understanding.parsing import normalize
 
     held = yaml.safe_load((ROOT / "tests" / "fixtures" / "faq_heldout.yml").read_text(encoding="utf-8"))
     topics = {name.split("/", 1)[1] for name in ANSWERS}
@@ -139,4 +139,4 @@ def test_no_phrasing_is_trained_under_two_intents():
 def test_every_topic_has_a_title_for_the_did_you_mean_buttons():
     titles = policy().messages["faq_topics"]
     missing = [name.split("/", 1)[1] for name in ANSWERS if name.split("/", 1)[1] not in titles]
-    assert not missing, f"topics without a title in assistant/messages.yml faq_topics: {missing}"
+    assert not missing, f"topics without a title in assistant/conversation/messages.yml faq_topics: {missing}"

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from assistant.privacy import id_check_digit
-from assistant.rules import policy
+from assistant.policy.rules import policy
+from assistant.stores.privacy import id_check_digit
 from tests.support.servers import ROOT, ActionServer, payloads, rasa_server, rss_mb, texts
 
 pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`

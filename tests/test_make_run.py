@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from assistant import conversation_tests as ct
+from assistant.tools import conversation_tests as ct
 from tests.support.servers import MODEL, ROOT, free_port
 
 pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
@@ -123,7 +123,7 @@ def test_the_channels_answer(running):
 def test_the_conversation_tests_pass_as_the_readme_runs_them(running, tmp_path):
     # the FAQ file: its every case has `utter` steps, which needed Rasa's HTTP API before
     junit = tmp_path / "faq.xml"
-    done = subprocess.run([sys.executable, "-m", "assistant.conversation_tests", "tests/conversations/faq.yml",
+    done = subprocess.run([sys.executable, "-m", "assistant.tools.conversation_tests", "tests/conversations/faq.yml",
                            "--url", running["url"], "--junit", str(junit), "-q"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr

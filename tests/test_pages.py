@@ -3,7 +3,7 @@ every channel the assistant covers, and the result card says which day's rules i
 import re
 from pathlib import Path
 
-from assistant.rules import CHANNEL_IDS, policy
+from assistant.policy.rules import CHANNEL_IDS, policy
 
 WEB = Path(__file__).resolve().parents[1] / "assistant" / "web"
 

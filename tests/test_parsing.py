@@ -1,7 +1,7 @@
-"""Colloquial Chinese numbers, ages, durations and floor areas -> values (assistant.parsing)."""
+"""Colloquial Chinese numbers, ages, durations and floor areas -> values (assistant.understanding.parsing)."""
 import pytest
 
-from assistant.parsing import (
+from assistant.understanding.parsing import (
     _MAX_YEARS,
     normalize,
     parse_age,

@@ -1,4 +1,4 @@
-"""The planner (assistant/planner.py, docs/planner.md): the order changes, never a decision. On every persona
+"""The planner (assistant/conversation/planner.py, docs/planner.md): the order changes, never a decision. On every persona
 (the public profiles and the generated ones, every channel, before and after the 2024 rules) the verdict after
 the planner's interview and "继续" to the end equals the full profile's; and the paired question reads both
 facts, skips both, and asks the other half next."""
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import dialogue, planner
-from assistant.conversation import State, turn
-from assistant.profile import PROFILE_FIELDS
+from assistant.conversation import dialogue, planner
+from assistant.conversation.turn import State, turn
+from assistant.policy.profile import PROFILE_FIELDS
 from tests.support.interviews import CHANNELS, full_verdict, interview, message, personas, verdict
 
 PERSONAS = personas()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.rules import MESSAGES_FILE, POLICY_DIR, PolicyError, load_policy, policy
+from assistant.policy.rules import MESSAGES_FILE, POLICY_DIR, PolicyError, load_policy, policy
 
 
 def test_the_project_rule_data_loads():
@@ -188,8 +188,8 @@ def _unverified_values():
 def test_every_unverified_value_is_disclosed_by_some_answer():
     """The lint of docs/readings.md's rule: an answer that relies on an unverified value says so. A verified: false
     value that no case of tests/cases/ shows with its flag is a value no answer can disclose."""
-    from assistant.engine import assess
-    from assistant.explain import explain
+    from assistant.conversation.explain import explain
+    from assistant.policy.engine import assess
 
     shown: set[tuple[str, str, str]] = set()
     for profile in _case_profiles():
@@ -206,8 +206,8 @@ def test_every_unverified_value_is_disclosed_by_some_answer():
 
 
 def test_rules_version_changes_with_a_rule_and_not_with_a_text(tmp_path):
-    """Display texts live in assistant/texts/: rewording one leaves rules_version as it is."""
-    from assistant.rules import TEXTS_DIR
+    """Display texts live in assistant/policy/texts/: rewording one leaves rules_version as it is."""
+    from assistant.policy.rules import TEXTS_DIR
 
     base = load_policy().version
     texts = tmp_path / "texts"

@@ -1,10 +1,10 @@
-"""Personal data (assistant.privacy): ID cards with the GB 11643 check digit, mobiles, bank cards with Luhn,
+"""Personal data (assistant.stores.privacy): ID cards with the GB 11643 check digit, mobiles, bank cards with Luhn,
 e-mail addresses; masks; age and sex from an ID number."""
 import datetime as dt
 
 import pytest
 
-from assistant.privacy import (
+from assistant.stores.privacy import (
     BANK_CARD,
     EMAIL,
     ID_CARD,

@@ -35,7 +35,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from assistant.rules import policy
+from assistant.policy.rules import policy
 from tests.support import services
 from tests.support.fixtures import load
 from tests.support.residents import Resident, decided_right, talk

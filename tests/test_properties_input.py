@@ -1,5 +1,5 @@
 """Properties of the readers every message passes through: the input limits (assistant/limits.py), the Chinese
-number readers (assistant/parsing.py) and fact extraction (assistant/facts.py). Any string in, never an
+number readers (assistant/understanding/parsing.py) and fact extraction (assistant/understanding/facts.py). Any string in, never an
 exception, and what comes out is within the contract. Failures hypothesis found stay below as plain tests."""
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant import limits, parsing
-from assistant.facts import extract_facts, fact_spans
-from assistant.facts_table import FIELDS
-from assistant.profile import convert_field
+from assistant import limits
+from assistant.policy.profile import convert_field
+from assistant.understanding import parsing
+from assistant.understanding.facts import extract_facts, fact_spans
+from assistant.understanding.facts_table import FIELDS
 from tests.support.strategies import characters, messages
 
 TEXTS = st.text(characters(), max_size=200) | messages()

@@ -1,4 +1,4 @@
-"""Properties of personal-data masking (assistant/privacy.py) and of what the channels do to a message before
+"""Properties of personal-data masking (assistant/stores/privacy.py) and of what the channels do to a message before
 anything else sees it (assistant/limits.py, then privacy): hypothesis draws the messages (tests/support/
 strategies.py). The explicit examples below the properties are failures hypothesis found (and the issue's):
 they stay as plain regression tests."""
@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant import limits, privacy
+from assistant import limits
+from assistant.stores import privacy
 from tests.support.strategies import BOUNDARIES, Written, characters, messages, with_number, written
 
 

@@ -1,6 +1,6 @@
 """Properties of reading a reply (assistant/dialogue.read_message) and of a whole turn
 (assistant/conversation.turn), on messages hypothesis draws as the NLU pipeline would hand them over: the
-message text, the rule-based fact entities of assistant/facts.py, any intent the classifier might guess, an FAQ
+message text, the rule-based fact entities of assistant/understanding/facts.py, any intent the classifier might guess, an FAQ
 ranking, and, like a button payload "/inform{…}" that anyone can type, entities with any JSON value. A turn
 never raises, always says something Rasa can send, and leaves a state the next turn (and the slots) can hold.
 Failures hypothesis found stay below as plain tests."""
@@ -15,11 +15,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from actions.turn import events_of
-from assistant import dialogue
-from assistant.conversation import MAX_ASKS, Message, State, Turn, turn
-from assistant.facts import fact_spans
-from assistant.profile import FIELD_SPECS, PROFILE_FIELDS, parse_profile
-from assistant.rules import policy
+from assistant.conversation import dialogue
+from assistant.conversation.turn import MAX_ASKS, Message, State, Turn, turn
+from assistant.policy.profile import FIELD_SPECS, PROFILE_FIELDS, parse_profile
+from assistant.policy.rules import policy
+from assistant.understanding.facts import fact_spans
 from tests.support.strategies import ODD_DIGITS, PHRASES, characters, messages
 
 ROOT = Path(__file__).resolve().parents[1]

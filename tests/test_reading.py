@@ -1,17 +1,17 @@
-"""A message read as a whole (assistant/reading.py, assistant/conversation.py; issue 20): facts, the answer to the
+"""A message read as a whole (assistant/conversation/reading.py, assistant/conversation/turn.py; issue 20): facts, the answer to the
 pending question, a question and a remark, in any combination; a question or a remark is never an answer or a
 skip, each thing is said once, and the pending question comes back with its ask payload. The classifier's FAQ
 ranking is an unsure one (UNSURE: below what the selector alone would answer); the retriever
-(assistant/retrieval.py) confirms the topic."""
+(assistant/understanding/retrieval.py) confirms the topic."""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-import assistant.conversation as conversation
-from assistant import cues
-from assistant.conversation import State, rows, turn
+import assistant.conversation.turn as conversation
+from assistant.conversation.turn import State, rows, turn
+from assistant.understanding import cues
 from tests.test_turn import AS_OF, PENDING, asked, msg, responses
 
 
@@ -83,7 +83,7 @@ def test_yes_and_accepting_words_agree():
 
 
 def test_the_retriever_confirms_an_unsure_selector_and_alone_only_offers_topics():
-    from assistant import retrieval
+    from assistant.understanding import retrieval
 
     text = "居住证怎么办理"
     assert retrieval.topics(text, unsure("residence_permit"))[0][1] >= retrieval.calibration().sure

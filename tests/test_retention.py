@@ -16,7 +16,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from assistant.tracker_store import MaskingSQLTrackerStore
+from assistant.stores.tracker_store import MaskingSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = 86400.0
@@ -126,7 +126,7 @@ def test_a_store_that_is_not_sql(tmp_path, db):
 def test_a_database_url_as_for_postgresql(tmp_path, db):
     """`url: ${DATABASE_URL}` (issue 10's PostgreSQL) goes through the same URL handling; SQLite stands in."""
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text("tracker_store:\n  type: assistant.tracker_store.MaskingSQLTrackerStore\n"
+    endpoints.write_text("tracker_store:\n  type: assistant.stores.tracker_store.MaskingSQLTrackerStore\n"
                          "  url: ${DATABASE_URL}\n", encoding="utf-8")
     done = purge("", "--conversation", "old", endpoints=endpoints, env={"DATABASE_URL": f"sqlite:///{db}"})
     assert done.returncode == 0, done.err

@@ -23,8 +23,8 @@ import requests
 import yaml
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
-from assistant.review import choice_topic
-from assistant.reviewed_nlu import DEFAULT_PATH
+from assistant.tools.review import choice_topic
+from assistant.tools.reviewed_nlu import DEFAULT_PATH
 from tests.support.a11y import assert_accessible
 from tests.support.review_seed import CHANNELS, OUT_OF_SCOPE, TODAY, TOKEN, WECHAT, Store, seed
 from tests.support.servers import ROOT, _env, _wait, free_port, payloads, servers

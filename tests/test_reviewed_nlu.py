@@ -1,4 +1,4 @@
-""""标注正确主题" writes NLU examples (assistant/reviewed_nlu.py): a valid Rasa NLU file that `rasa data validate`
+""""标注正确主题" writes NLU examples (assistant/tools/reviewed_nlu.py): a valid Rasa NLU file that `rasa data validate`
 accepts with the training data, no duplicates, nothing from the held-out sets, masked text only, and many
 writers at once losing nothing. Always a temporary file: the tests never write data/nlu/reviewed.yml. And
 `python -m assistant review` refusing a missing or foreign database."""
@@ -14,8 +14,8 @@ import pytest
 import yaml
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
-from assistant import reviewed_nlu
-from assistant.reviewed_nlu import LabelError, add_example
+from assistant.tools import reviewed_nlu
+from assistant.tools.reviewed_nlu import LabelError, add_example
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = yaml.safe_load((ROOT / "tests" / "fixtures" / "faq_heldout.yml").read_text(encoding="utf-8"))
@@ -130,7 +130,7 @@ def test_what_is_no_example_is_refused(path, text, topic, key):
 
 WRITER = """
 import sys
-from assistant.reviewed_nlu import add_example
+from assistant.tools.reviewed_nlu import add_example
 for i in range(int(sys.argv[2])):
     add_example(f"复核并发写入第{sys.argv[1]}组第{i}句，居住证要多久", "permit_time")
 """

@@ -20,7 +20,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from assistant import settings
 from assistant.channels.state import MemoryState, RedisState
-from assistant.lock_store import EnvLockStore, SharedRedisLockStore
+from assistant.stores.lock_store import EnvLockStore, SharedRedisLockStore
 from tests.support import services
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,7 +176,7 @@ def test_a_dead_process_ticket_is_released_and_a_live_one_is_waited_for(redis_se
 # --- the tracker store and purge on PostgreSQL ----------------------------------------------------------------------
 
 def test_database_url_makes_the_tracker_store_postgresql(monkeypatch, postgres_server):
-    from assistant.tracker_store import MaskingSQLTrackerStore
+    from assistant.stores.tracker_store import MaskingSQLTrackerStore
 
     monkeypatch.setenv("DATABASE_URL", postgres_server.url.replace("postgresql://", "postgres://"))
     store = MaskingSQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db="/nonexistent/never-used.db")

@@ -1,6 +1,6 @@
-"""The turn policy (assistant/conversation.py) as a table: for each kind of pending question, the replies
+"""The turn policy (assistant/conversation/turn.py) as a table: for each kind of pending question, the replies
 people give and the branch that must decide. Messages carry what the NLU pipeline would give: the rule-based
-fact entities of assistant/facts.py, an intent the classifier might guess (often a wrong one, on purpose),
+fact entities of assistant/understanding/facts.py, an intent the classifier might guess (often a wrong one, on purpose),
 and an FAQ ranking."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from assistant.conversation import MAX_ASKS, Message, State, turn
-from assistant.facts import fact_spans
+from assistant.conversation.turn import MAX_ASKS, Message, State, turn
+from assistant.understanding.facts import fact_spans
 
 AS_OF = "2025-06-01"
 
@@ -226,7 +226,7 @@ def test_a_typed_choice_of_did_you_mean_is_a_choice_not_an_answer_to_the_pending
 
 
 def test_five_questions_in_a_row_not_known_give_the_answer_so_far_and_continue_goes_on():
-    from assistant.conversation import SKIPS_TO_PAUSE
+    from assistant.conversation.turn import SKIPS_TO_PAUSE
     state = turn(State(as_of=AS_OF), msg("我想在吴中区落户", "want_settle")).state
     asked_fields = [state.asked]
     for _ in range(SKIPS_TO_PAUSE - 1):

@@ -17,10 +17,10 @@ import pytest
 import requests
 import yaml
 
-from assistant.engine import assess
-from assistant.explain import explain
-from assistant.profile import area_name, normalize_area, parse_profile
-from assistant.rules import CHANNEL_IDS
+from assistant.conversation.explain import explain
+from assistant.policy.engine import assess
+from assistant.policy.profile import area_name, normalize_area, parse_profile
+from assistant.policy.rules import CHANNEL_IDS
 from tests.support.fixtures import load
 from tests.support.servers import ROOT, _env, _wait, free_port, interview, servers
 
@@ -150,7 +150,7 @@ def test_console_page_with_the_token(srv):
     assert {"static/card.js", "static/console.js", "static/console.css"} <= set(assets)
     schema = requests.get(srv.rasa_url + "/webhooks/console/schema", headers=_auth(), timeout=30).json()
     fields = {f["name"]: f for g in schema["groups"] for f in g["fields"]}
-    from assistant.profile import PROFILE_FIELDS
+    from assistant.policy.profile import PROFILE_FIELDS
     assert set(fields) == set(PROFILE_FIELDS)
     assert fields["education"]["label"] == "学历" and fields["education"]["kind"] == "enum"
     assert {"value": "bachelor", "label": "本科"} in fields["education"]["options"]
@@ -444,7 +444,7 @@ def test_browser_chat_on_a_phone_and_the_console(srv, browser_factory):
     facts = console.locator("#conversation .facts").inner_text()
     assert "学历" in facts and "本科" in facts and "拟落户地区" in facts
     assert "推荐人才落户" in console.locator("#conversation .last-assessment > summary").inner_text()
-    # "保存为测试": the conversation downloaded as a conversation test (assistant/conversation_tests.py)
+    # "保存为测试": the conversation downloaded as a conversation test (assistant/tools/conversation_tests.py)
     with console.expect_download() as download:
         console.click("#save-test")
     assert download.value.suggested_filename == f"test-{sender}.yml"

@@ -25,7 +25,7 @@ import pytest
 import requests
 
 from assistant.channels.wechat import MAX_TEXT_BYTES, WeChatInput, pick_option, render, split_text
-from assistant.rules import policy
+from assistant.policy.rules import policy
 from tests.support import services
 from tests.support.fixtures import load
 from tests.support.servers import interview, servers, texts

@@ -2,7 +2,7 @@
 
 `guarded(on_new_message, app, budget)` wraps the handler Rasa gives a channel's blueprint. Before Rasa sees
 a message it is cleaned (assistant/limits.py), an empty or too long one is answered here and never reaches
-NLU or the tracker store, and personal data is masked (assistant/privacy.py) — so the UserUttered text and
+NLU or the tracker store, and personal data is masked (assistant/stores/privacy.py) — so the UserUttered text and
 its parse data, which Rasa builds from the message text, are masked too. An ID number is used once: its age
 (周岁 on the conversation's as_of) and sex go to the actions as metadata {"id_card": {"age", "sex"}}; the
 number and the birth date go nowhere.
@@ -26,8 +26,9 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.constants import USER_INTENT_BACK, USER_INTENT_RESTART, USER_INTENT_SESSION_START
 
-from assistant import limits, privacy
-from assistant.rules import policy
+from assistant import limits
+from assistant.policy.rules import policy
+from assistant.stores import privacy
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def limit_action_calls(seconds: float = ACTION_CALL_TIMEOUT) -> None:
     current = getattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", None)
     if isinstance(current, (int, float)) and current > seconds:
         rasa_action.DEFAULT_REQUEST_TIMEOUT = seconds
-    from assistant import action_calls  # and validate the calls' answers without rebuilding the validator
+    from assistant.channels import action_calls  # and validate the calls' answers without rebuilding the validator
 
     action_calls.install()
 

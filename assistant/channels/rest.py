@@ -33,7 +33,7 @@ from sanic.response import HTTPResponse
 
 from assistant import limits
 from assistant.channels.guard import guarded, limit_action_calls
-from assistant.rules import policy
+from assistant.policy.rules import policy
 
 DEFAULT_TURN_TIMEOUT = 4.5   # seconds: the resident hears something within 5 s, whatever happens behind
 RESPONSE_KEY = "response"    # the name of the domain response a reply was rendered from (optional field)
@@ -99,7 +99,7 @@ async def stored_replies(app: Any, sender_id: str, message_id: str) -> list[dict
 class NamingOutputChannel(CollectingOutputChannel):
     """Rasa's collecting channel; each reply also names the domain response it was rendered from
     ("response": "utter_faq/points_line"), as the tracker's bot events do (metadata.utter_action), so that a
-    client — the conversation tests (assistant/conversation_tests.py) — need not read the tracker for it."""
+    client — the conversation tests (assistant/tools/conversation_tests.py) — need not read the tracker for it."""
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         name = message.get("utter_action")

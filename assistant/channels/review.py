@@ -6,10 +6,10 @@ the locked page are the console's own:
     GET  /webhooks/console/review                      the page (assistant/web/review.html)
     GET  /webhooks/console/review/static/<file>        its script and styles
     GET  /webhooks/console/review/data?since=&until=&channel=&filter=handoff,abandoned
-                                                       the figures and the list (assistant/review.py)
+                                                       the figures and the list (assistant/tools/review.py)
     GET  /webhooks/console/review/conversation/<id>    one conversation, every turn with its signals
     POST /webhooks/console/review/label                {"sender_id", "turn", "topic"}: "标注正确主题"
-                                                       (assistant/reviewed_nlu.py)
+                                                       (assistant/tools/reviewed_nlu.py)
 
 The conversations are read from the Rasa server's own tracker store (its SQLAlchemy engine: SQLite or
 PostgreSQL), in a worker thread so that the server goes on answering residents meanwhile.
@@ -26,8 +26,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from assistant import review, review_store, reviewed_nlu
-from assistant.review_report import texts
+from assistant.tools import review, review_store, reviewed_nlu
+from assistant.tools.review_report import texts
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 ROOT = Path(__file__).resolve().parents[2]

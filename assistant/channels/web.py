@@ -8,7 +8,7 @@ credentials.yml:
 The chat page talks to the REST channel on the same origin (POST /webhooks/rest/webhook) and draws the `ask`
 and `assessment` payloads of docs/interfaces.md §3. The console runs the engine directly (POST …/assess), reads
 a resident's conversation from the agent's tracker store (GET /webhooks/console/conversation/<sender_id>) and
-offers it as a conversation test (GET …/conversation/<sender_id>/test.yml, assistant/conversation_tests.py).
+offers it as a conversation test (GET …/conversation/<sender_id>/test.yml, assistant/tools/conversation_tests.py).
 Its review page, /webhooks/console/review, is assistant/channels/review.py. The pages' files: assistant/web/.
 """
 from __future__ import annotations
@@ -32,12 +32,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from assistant import dialogue, sheet
 from assistant.channels import review
-from assistant.conversation_tests import as_test_case
-from assistant.engine import assess
-from assistant.explain import changes, explain, next_steps, recommendation, still_missing
-from assistant.profile import (
+from assistant.conversation import dialogue
+from assistant.conversation.explain import changes, explain, next_steps, recommendation, still_missing
+from assistant.policy import sheet
+from assistant.policy.engine import assess
+from assistant.policy.profile import (
     FIELD_SPECS,
     PROFILE_FIELDS,
     ProfileError,
@@ -46,7 +46,8 @@ from assistant.profile import (
     field_label,
     parse_profile,
 )
-from assistant.rules import policy
+from assistant.policy.rules import policy
+from assistant.tools.conversation_tests import as_test_case
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 TEST_CASE_SUFFIX = "/test.yml"

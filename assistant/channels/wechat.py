@@ -68,10 +68,11 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
-from assistant import dialogue, limits
+from assistant import limits
 from assistant.channels.guard import guarded, limit_action_calls
 from assistant.channels.state import ChannelState, state
-from assistant.rules import policy
+from assistant.conversation import dialogue
+from assistant.policy.rules import policy
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential, invalid access_token
 CONFIG_ENV = {"token": "WECHAT_TOKEN", "encoding_aes_key": "WECHAT_ENCODING_AES_KEY", "app_id": "WECHAT_APP_ID",
               "app_secret": "WECHAT_APP_SECRET", "api_base": "WECHAT_API_BASE"}
 
-# Chinese texts live in assistant/messages.yml (wechat:).
+# Chinese texts live in assistant/conversation/messages.yml (wechat:).
 _TEXTS = policy().messages["wechat"]
 NOT_CONFIGURED = _TEXTS["not_configured"]
 SAFE_MODE_NOT_CONFIGURED = _TEXTS["safe_mode_not_configured"]

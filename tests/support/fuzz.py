@@ -34,7 +34,7 @@ import requests
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from assistant.rules import policy
+from assistant.policy.rules import policy
 from tests.support.servers import Servers, rss_mb, servers
 from tests.support.strategies import said
 from tests.support.wechat import WeChat, WeChatAPIStandIn, new_openid

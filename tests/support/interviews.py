@@ -1,5 +1,5 @@
 """Interviews without a server: a persona with a full profile answers every question of the pure-Python turn
-(assistant.conversation.turn, with the rule-based fact entities as the NLU would give them), then "继续" to the
+(assistant.conversation.turn.turn, with the rule-based fact entities as the NLU would give them), then "继续" to the
 end. Shared by scripts/bench_questions.py and tests/test_planner.py.
 
 Personas: the public profiles (tests/fixtures/profiles.json) and generated ones, drawn at random and then
@@ -12,10 +12,10 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from assistant.conversation import Message, State, turn
-from assistant.engine import assess
-from assistant.facts import fact_spans
-from assistant.profile import parse_profile
+from assistant.conversation.turn import Message, State, turn
+from assistant.policy.engine import assess
+from assistant.policy.profile import parse_profile
+from assistant.understanding.facts import fact_spans
 from tests.support.fixtures import load
 from tests.support.residents import Resident
 

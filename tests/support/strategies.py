@@ -15,7 +15,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from assistant.privacy import id_check_digit
+from assistant.stores.privacy import id_check_digit
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENINGS = [line.strip() for line in (ROOT / "tests" / "fixtures" / "openings.txt").read_text(encoding="utf-8")

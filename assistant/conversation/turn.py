@@ -1,0 +1,653 @@
+"""One turn of the conversation, decided in one place: `turn(state, message) -> Turn`.
+
+The state decides first, the way a hotline officer listens: assistant/conversation/reading.py reads every part of the
+message once (facts, the answer to the pending question, a question with its FAQ topics, a remark, a
+command), and the turn decides from that reading alone, by the rows below in this order (`rows()` is this
+table; tests/test_reading.py checks that the two agree). A question or a remark is never taken as an answer or a skip;
+after a side path the pending question is asked again, with its ask payload. The engine decides eligibility,
+the domain's responses speak; the action (actions/turn.py) only translates between Rasa and this function.
+
+Decision table, first match wins (`pending` = a question is waiting for its answer):
+
+| row         | the message                                               | pending | what happens                                |
+|-------------|-----------------------------------------------------------|---------|---------------------------------------------|
+| faq_choice  | a "您是想问" button chosen (clicked, its title typed, 都不是) | any     | that FAQ answer (or "none"), then resume    |
+| restart     | "重新开始"                                                  | any     | everything forgotten, the first question    |
+| handoff     | "转人工"                                                    | any     | the facts so far and 12345, flagged; resume |
+| as_of       | "按2022-03-01的规则" and no fact                            | any     | the rules' date set; next question          |
+| other_language | Latin letters, no Chinese, and no answer                | any     | a bilingual note with an example; resume    |
+| settle      | a settling question ("我想在园区落户需要什么条件"), unless  | no      | the area taken, one line of overview, the   |
+|             | the FAQ is sure of another topic or the hukou moves out   |         | interview                                   |
+| place       | a policy question about one place ("太仓落户政策")           | any     | what holds there (rule data in force), the  |
+|             |                                                           |         | offer to check one's case; resume           |
+| answer      | answers the pending question, or states facts of one's    | any     | facts taken (corrections said back); a      |
+|             | own case (a question in it is answered too)               |         | question in it answered; next question      |
+| skip        | "跳过" / "不知道"                                             | yes     | the field skipped, said once; next question |
+| continue    | "继续" (or yes to the offer to go on)                       | no      | the interview goes on for every channel     |
+| start       | yes to the offer to check one's own case                  | no      | the interview starts                        |
+| why_ask     | "为什么要问这个"                                              | any     | the channels the question decides; resume   |
+| what_if     | "如果我再交半年社保呢"                                        | any     | the engine on changed facts, not stored     |
+| why_not     | "为什么不能积分落户"                                          | any     | that channel's unmet and unknown conditions |
+| points_gap  | "我差多少分"                                                 | any     | the known points against the line           |
+| remark      | a remark alone ("好麻烦啊", "等一下", "你是机器人吗")          | any     | a short acknowledgement; resume             |
+| question    | any other question (or a statement close to an FAQ phrasing) | any  | the FAQ answer when sure; "您是想问…" with  |
+|             |                                                           |         | buttons when unsure; out of scope only when |
+|             |                                                           |         | neither the selector nor the retriever finds|
+|             |                                                           |         | a topic; resume                             |
+| greet       | a greeting                                                | any     | the greeting and the (pending or first)     |
+|             |                                                           |         | question                                    |
+| thanks      | thanks / goodbye                                          | any     | a polite reply; resume                      |
+| unreadable  | anything else                                             | yes     | 1st "没理解" + the question; 2nd the form    |
+|             |                                                           |         | with the options; 3rd skip, said once       |
+| default     | anything else                                             | no      | what the assistant can do, with an example  |
+
+A question is asked at most MAX_ASKS times: a fourth ask skips the field instead, so the interview always
+ends; after a side path a question already asked MAX_ASKS times is not asked again, a short reminder says
+it is still open. A what-if never stores its hypothetical facts.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.conversation import dialogue, planner
+from assistant.conversation.dialogue import MODE_DECIDE, MODE_FULL
+from assistant.conversation.explain import (
+    explain,
+    explain_change,
+    explain_channel,
+    explain_easier,
+    explain_place,
+    explain_points,
+)
+from assistant.conversation.reading import INTENT_SURE, Reading, read
+from assistant.policy.profile import FIELD_SPECS, field_label
+from assistant.policy.rules import CHANNEL_IDS, policy
+from assistant.stores.privacy import ID_CARD_METADATA
+from assistant.understanding import cues, faq, retrieval
+
+MAX_ASKS = 3
+SKIPS_TO_PAUSE = 5     # this many new questions in a row answered "不知道": the answer so far, and the offer to go on
+
+# --- what the state and a message are -----------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """What the conversation remembers between turns (the Rasa slots, typed)."""
+
+    values: dict[str, Any] = field(default_factory=dict)   # known profile facts (contract values)
+    as_of: str | None = None
+    asked: str | None = None                # the field of the pending question
+    also: str | None = None                 # its second field, when it asks two at once ("您今年多大，最高学历是？")
+    asks: dict[str, int] = field(default_factory=dict)      # times each field has been asked
+    failed: int = 0                         # unreadable replies to the pending question
+    skipped: list[str] = field(default_factory=list)
+    mode: str = MODE_DECIDE                 # decide: stop once the outcome is clear; full: every channel
+    answered: bool = False                  # an assessment has been given
+    age_range: list[int] | None = None      # 周岁 known only as a range ("四十多岁")
+    offer: str | None = None                # "check" (own case), "continue", or "faq:a,b" (the topics offered
+                                            # by "您是想问…"), offered last turn
+    handoff: bool = False
+    last_assessment: dict | None = None
+
+
+@dataclass
+class Message:
+    """One message as the NLU pipeline read it."""
+
+    text: str
+    intent: str | None = None
+    confidence: float = 0.0
+    entities: list[dict] = field(default_factory=list)
+    faq: list[tuple[str, float]] = field(default_factory=list)   # (topic, confidence), best first
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass
+class Say:
+    """One bot message: a domain response (filled with `values`) or a ready text, with a custom payload."""
+
+    response: str | None = None
+    text: str | None = None
+    payload: dict | None = None
+    buttons: list[dict] | None = None
+    values: dict = field(default_factory=dict)
+
+
+@dataclass
+class Turn:
+    say: list[Say]
+    state: State
+    restart: bool = False       # forget the whole conversation before applying `state`
+    branch: str = ""            # which row of the decision table decided (for tests and logs)
+
+
+class _Builder:
+    """Accumulates what one turn says and how the state changes."""
+
+    def __init__(self, state: State) -> None:
+        self.state = dataclasses.replace(state, values=dict(state.values), asks=dict(state.asks),
+                                         skipped=list(state.skipped))
+        self.say: list[Say] = []
+        self.restart = False
+        self.said_back: set[str] = set()    # facts already said back this turn (the ID card's age and sex)
+
+    def utter(self, response: str, payload: dict | None = None, **values: Any) -> None:
+        self.say.append(Say(response=response, payload=payload, values=dict(values)))
+
+    def text(self, text: str, payload: dict | None = None) -> None:
+        self.say.append(Say(text=text, payload=payload))
+
+    def done(self, branch: str) -> Turn:
+        return Turn(self.say, self.state, self.restart, branch)
+
+
+# --- the turn ------------------------------------------------------------------------------------------
+
+Test = Callable[[Reading, State], bool]
+Handler = Callable[[_Builder, Reading, Message], "Turn | None"]
+
+
+def _settles(r: Reading, st: State) -> bool:
+    return not r.pending and not st.answered and _settling(r, r.question)
+
+
+@functools.cache
+def rows() -> list[tuple[str, Test, Handler]]:
+    """The decision table of the module's docstring, in its order: (row, test, handler)."""
+    return [
+        ("faq_choice", lambda r, st: r.choice is not None, _row_choice),
+        ("restart", lambda r, st: r.command == "restart", lambda b, r, m: _restart(b)),
+        ("handoff", lambda r, st: r.command == "handoff", _row_handoff),
+        ("as_of", lambda r, st: bool(r.facts.as_of) and r.facts.as_of != st.as_of and not r.facts.facts, _row_as_of),
+        ("other_language", lambda r, st: r.foreign and not r.answers and not (r.offer and cues.accepts(r.text)),
+         _row_foreign),
+        ("settle", _settles, lambda b, r, m: _start_interview(b, r)),
+        ("place", lambda r, st: r.place is not None and not r.first_person
+         and (not r.answers or r.pending == "target_area"), _row_place),
+        ("answer", lambda r, st: r.answers or r.own_case or bool(r.facts.errors), _take),
+        ("skip", lambda r, st: r.skip, _row_skip),
+        ("continue", lambda r, st: not r.pending and _continues(r, st), _row_continue),
+        ("start", lambda r, st: not r.pending and r.offer == "check" and (
+            cues.accepts(r.text) or r.intent in ("affirm", "want_settle")), lambda b, r, m: _next(b, "start")),
+        ("why_ask", lambda r, st: r.side == "why_ask", _row_side(lambda b, r, m: _why_ask(b))),
+        ("what_if", lambda r, st: r.side == "what_if", _row_side(lambda b, r, m: _what_if(b, m))),
+        ("why_not", lambda r, st: r.side == "why_not", _row_side(lambda b, r, m: _why_not(b, m))),
+        ("points_gap", lambda r, st: r.side == "points_gap", _row_side(lambda b, r, m: _points_gap(b))),
+        ("remark", lambda r, st: r.remark is not None, _row_remark),
+        ("question", lambda r, st: r.question or (r.sure_topic() is not None and r.sure_topic() == r.phrased
+                                                  and not r.facts.facts) or (
+            not r.pending and r.intent in ("faq", "out_of_scope", "bot_challenge") and r.confidence >= INTENT_SURE),
+         _row_question),
+        ("greet", lambda r, st: r.greeting and not r.facts.facts, _row_greet),
+        ("thanks", lambda r, st: r.thanks is not None, _row_thanks),
+        ("unreadable", lambda r, st: r.pending is not None, lambda b, r, m: _unreadable(b, r.pending or "")),
+        ("default", lambda r, st: True, _row_default),
+    ]
+
+
+
+def turn(state: State, msg: Message) -> Turn:
+    """Decides one turn: what to say and how the state changes (the decision table above)."""
+    b = _Builder(state)
+    reading = read(state, msg)
+    b.state.offer = None
+    reading.facts.facts = {**_id_card(b, msg), **reading.facts.facts}
+    # "不对，我是大专": a correction of another fact, not a "no" to the pending question.
+    if reading.pending in reading.facts.contextual and cues.has("correction", reading.text) \
+            and set(reading.facts.facts) - {reading.pending, reading.also}:
+        del reading.facts.facts[reading.pending]
+        reading.facts.facts.pop(reading.also or "", None)
+    for _row, test, handler in rows():
+        if test(reading, state):
+            decided = handler(b, reading, msg)
+            if decided is not None:
+                return decided
+    raise AssertionError("the last row matches every message")  # pragma: no cover
+
+
+def _continues(r: Reading, st: State) -> bool:
+    return r.command == "continue" or (r.offer == "continue" and cues.accepts(r.text)) or (
+        r.intent == "continue_interview" and r.confidence >= INTENT_SURE and st.answered and not r.question)
+
+
+def _row_choice(b: _Builder, r: Reading, msg: Message) -> Turn:
+    _faq_answer(b, r.choice or "none")
+    return _resume(b, "faq_choice")
+
+
+def _row_handoff(b: _Builder, r: Reading, msg: Message) -> Turn:
+    _handoff(b)
+    return _resume(b, "handoff")
+
+
+def _row_as_of(b: _Builder, r: Reading, msg: Message) -> Turn | None:
+    return _next(b, "as_of") if _set_as_of(b, r.facts.as_of or "") else None
+
+
+def _row_foreign(b: _Builder, r: Reading, msg: Message) -> Turn:
+    b.utter("utter_chinese_only")
+    return _count_failure(b, r.pending) if r.pending else b.done("other_language")
+
+
+def _row_place(b: _Builder, r: Reading, msg: Message) -> Turn:
+    st = b.state
+    area = r.place or ""
+    result = dialogue.plan({"target_area": area}, st.as_of, (), MODE_FULL).assessment
+    b.text(explain_place(result, _channel_in(msg)), payload={"type": "place", "area": area})
+    if st.asked == "target_area":      # the area question is answered by the place asked about
+        st.values["target_area"] = area
+        return _next(b, "place")
+    if not st.answered and st.asked is None:
+        b.utter("utter_offer_check")
+        st.offer = "check"
+        if "target_area" not in st.values:
+            st.values["target_area"] = area
+    return _resume(b, "place")
+
+
+def _row_skip(b: _Builder, r: Reading, msg: Message) -> Turn:
+    _skip(b, r.pending or "")
+    if r.also:  # "不知道" to a paired question skips both
+        _skip(b, r.also, say=False)
+    return _next(b, "skip")
+
+
+def _row_continue(b: _Builder, r: Reading, msg: Message) -> Turn:
+    b.state.mode = MODE_FULL
+    return _next(b, "continue")
+
+
+def _row_side(ask: Callable[[_Builder, Reading, Message], None]) -> Handler:
+    def handler(b: _Builder, r: Reading, msg: Message) -> Turn:
+        ask(b, r, msg)
+        return _resume(b, r.side or "side")
+    return handler
+
+
+def _row_remark(b: _Builder, r: Reading, msg: Message) -> Turn:
+    b.utter(f"utter_remark_{r.remark}")
+    return _resume(b, "remark") if b.state.asked or b.state.answered else _next(b, "remark")
+
+
+def _row_question(b: _Builder, r: Reading, msg: Message) -> Turn:
+    if _question(b, r) == "asked_back":  # "您是想问…": a button, or an answer to the pending question
+        return _resume(b, "did_you_mean")
+    return _resume(b, "question")
+
+
+def _row_greet(b: _Builder, r: Reading, msg: Message) -> Turn:
+    if r.pending or b.state.answered:
+        return _resume(b, "greet")
+    b.utter("utter_greet")
+    return _next(b, "greet")
+
+
+def _row_thanks(b: _Builder, r: Reading, msg: Message) -> Turn:
+    b.utter("utter_thanks" if r.thanks == "thanks" else "utter_goodbye")
+    return _resume(b, "thanks")
+
+
+def _row_default(b: _Builder, r: Reading, msg: Message) -> Turn:
+    b.utter("utter_default")
+    return b.done("default")
+
+
+# --- the rows ---------------------------------------------------------------------------------------------
+
+def _restart(b: _Builder) -> Turn:
+    b.restart = True
+    b.state = State()
+    b.utter("utter_restarted")
+    return _next(b, "restart")
+
+
+def _handoff(b: _Builder) -> None:
+    summary = dialogue.describe(b.state.values) if b.state.values else ""
+    b.utter("utter_handoff", summary=summary)
+    if not summary:
+        b.utter("utter_handoff_nothing_known")
+    b.state.handoff = True
+
+
+def _set_as_of(b: _Builder, as_of: str) -> bool:
+    problems = dialogue.check({}, as_of)
+    if problems:
+        b.utter("utter_invalid", errors="；".join(problems))
+        return False
+    b.state.as_of = as_of
+    b.utter("utter_as_of", as_of=as_of)
+    return True
+
+
+def _id_card(b: _Builder, msg: Message) -> dict[str, Any]:
+    """Age and sex the channel read from an ID number (the number itself never reaches here), said once."""
+    card = (msg.metadata or {}).get(ID_CARD_METADATA)
+    if not isinstance(card, dict):
+        return {}
+    facts = {k: card[k] for k in ("age", "sex") if card.get(k) is not None}
+    if facts:
+        b.utter("utter_id_card_used", facts=dialogue.describe(facts))
+        b.said_back.update(facts)
+    return facts
+
+
+def _take(b: _Builder, reading: Reading, msg: Message) -> Turn:
+    """Row answer: the facts of the message, checked together with what is known; a question asked in the
+    same message ("刚来苏州四个月，租房住，想办居住证") is answered too, then the next question."""
+    st = b.state
+    pending, answers = reading.pending, reading.answers
+    facts = dict(reading.facts.facts)
+    # An area named in passing ("居住证是在昆山办的") does not move the settlement target: only a message
+    # about settling (or the answer to the area question) does.
+    if "target_area" in facts and st.values.get("target_area") and pending != "target_area" \
+            and facts["target_area"] != st.values["target_area"] and not cues.has("settle", reading.text):
+        facts.pop("target_area")
+    errors = list(reading.facts.errors)
+    if facts:
+        errors += dialogue.check({**st.values, **facts}, st.as_of)
+    if errors:
+        b.utter("utter_invalid", errors="；".join(errors))
+        return _count_failure(b, pending) if pending else _next(b, "invalid")
+    changed = {k: v for k, v in facts.items() if k in st.values and st.values[k] != v}
+    new = {k: v for k, v in facts.items() if k not in st.values}
+    st.values.update(facts)
+    st.skipped = [f for f in st.skipped if f not in facts]
+    if reading.facts.age_range and "age" not in st.values:
+        st.age_range = reading.facts.age_range
+    if "age" in facts:
+        st.age_range = None
+    if changed:
+        b.utter("utter_corrected", facts=dialogue.describe(changed))
+    new = {k: v for k, v in new.items() if k not in b.said_back}
+    if len(new) > 1 or (new and pending not in new):
+        b.utter("utter_understood", facts=dialogue.describe(new))
+    topic = reading.sure_topic() if (reading.question or cues.has("want", reading.text)) else None
+    if topic and not reading.side and not _settling(reading, reading.question):
+        _faq_answer(b, topic)
+    if reading.facts.split:  # a yes to a paired yes/no question: each of the two is asked alone
+        st.also = None
+    if answers:
+        st.failed = 0
+        return _next(b, "answer")
+    return _next(b, "facts") if not pending else _resume(b, "facts")
+
+
+def _skip(b: _Builder, field_name: str, say: bool = True) -> None:
+    st = b.state
+    if field_name not in st.skipped:
+        st.skipped.append(field_name)
+    st.failed = 0
+    if say:
+        b.utter("utter_skipped")
+
+
+def _count_failure(b: _Builder, pending: str) -> Turn:
+    st = b.state
+    st.failed += 1
+    st.also = None  # a paired question not understood: its first field is asked alone
+    if st.failed >= MAX_ASKS:
+        b.utter("utter_skipped_unclear")
+        _skip(b, pending, say=False)
+        return _next(b, "unreadable_skip")
+    return _resume(b, "unreadable", remind=False)
+
+
+def _unreadable(b: _Builder, pending: str) -> Turn:
+    """Row 17: the first time "没理解", the second the expected form with the options, the third a skip."""
+    st = b.state
+    if st.failed + 1 < MAX_ASKS:
+        if st.failed + 1 == 1:
+            b.utter("utter_not_understood")
+        else:
+            b.utter(_HELP.get(FIELD_SPECS[pending][0], "utter_help_number"))
+    return _count_failure(b, pending)
+
+
+_HELP = {"bool": "utter_help_bool", "enum": "utter_help_choice", "area": "utter_help_choice"}
+
+
+def _settling(r: Reading, question: bool) -> bool:
+    """"我想在园区落户，需要什么条件": a question about settling oneself (first person or no topic named),
+    not a policy question that names a channel ("人才落户要什么条件") or a topic of its own."""
+    if r.intent == "want_settle" and r.confidence >= INTENT_SURE:
+        return True
+    text = r.text
+    if not (cues.has("settle", text) and cues.has("want", text)) or len(text.normal) > 40 or cues.has("leave", text):
+        return False
+    named = any(w in text.normal for words in cues.words("channel_words").values() for w in words)
+    # A topic the FAQ is sure of answers the message, unless it is one a resident asking about their own
+    # settling ("我想落户要什么条件") is taken for: that asks for the interview.
+    topic = r.sure_topic()
+    return not named and (topic is None or (topic in _SETTLE_TOPICS and r.first_person))
+
+
+# FAQ topics a bare "我想落户需要什么条件" may be mistaken for: the interview answers it better.
+_SETTLE_TOPICS = {"county_open", "documents", "where_apply", "talent_conditions", "points_conditions", "districts"}
+
+
+def _start_interview(b: _Builder, reading: Reading) -> Turn:
+    """Row settle: the area the message names, a line of overview, the first question."""
+    facts = {k: v for k, v in reading.facts.facts.items() if k not in b.state.values}
+    b.state.values.update(facts)
+    area = b.state.values.get("target_area")
+    b.utter("utter_overview", area=area or policy().messages["dialogue"]["suzhou"])
+    others = {k: v for k, v in facts.items() if k != "target_area" and k not in b.said_back}
+    if others:  # "我30岁，硕士，想在园区落户": the area is in the overview, the rest said back
+        b.utter("utter_understood", facts=dialogue.describe(others))
+    return _next(b, "settle")
+
+
+# --- side paths: answered, then the interview resumes ------------------------------------------------------
+
+def _assessment(st: State) -> dict:
+    return dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range).assessment
+
+
+def _what_if(b: _Builder, msg: Message) -> None:
+    """Row 10: the engine on the changed facts; nothing is stored."""
+    st = b.state
+    reading = dialogue.read_hypothesis(msg.text)
+    changes = dict(reading.facts)
+    if cues.has("more", msg.text or ""):  # "再交半年": months on top of what is known
+        for name in list(changes):
+            if name in dialogue.MONTH_FIELDS:
+                base = st.values.get(name)
+                if base is None and name == "social_insurance_months":  # at least the months at this employer
+                    base = st.values.get("social_insurance_consecutive_months")
+                changes[name] += base or 0
+                if name == "social_insurance_months" and "social_insurance_consecutive_months" in st.values \
+                        and "social_insurance_consecutive_months" not in reading.facts:
+                    changes["social_insurance_consecutive_months"] = \
+                        st.values["social_insurance_consecutive_months"] + reading.facts[name]
+    if not changes or dialogue.check({**st.values, **changes}, st.as_of):
+        b.utter("utter_what_if_unclear")
+        return
+    before = _assessment(st)
+    after = dialogue.plan({**st.values, **changes}, st.as_of, st.skipped, st.mode, st.age_range).assessment
+    b.text(explain_change(before, after, dialogue.describe(changes)),
+           payload={"type": "assessment", "hypothetical": True, **after})
+
+
+def _why_not(b: _Builder, msg: Message) -> None:
+    """Row 11: the unmet and unknown conditions of the channel asked about (or the first not open)."""
+    result = _assessment(b.state)
+    channel = _channel_in(msg)
+    if channel is None:
+        channel = next((c["id"] for c in result["channels"] if c["status"] in ("not_eligible", "undetermined")),
+                       None)
+    if channel is None:
+        b.utter("utter_which_channel")
+    else:
+        b.text(explain_channel(result, channel))
+
+
+def _why_ask(b: _Builder) -> None:
+    """"为什么要问这个？": the channels the pending question can still decide."""
+    pending = b.state.asked
+    result = _assessment(b.state)
+    names = [c["name"] for c in result["channels"] if pending and pending in c.get("missing", [])]
+    if names:
+        b.utter("utter_why_ask", channels="、".join(names))
+    else:
+        b.utter("utter_why_ask_general")
+
+
+def _points_gap(b: _Builder) -> None:
+    b.text(explain_points(_assessment(b.state)))
+
+
+def _channel_in(msg: Message) -> str | None:
+    for ent in msg.entities:
+        if ent.get("entity") == "channel" and ent.get("value") in CHANNEL_IDS:
+            return str(ent["value"])
+    names = cues.words("channel_words")
+    return next((cid for cid, words in names.items() if any(w in (msg.text or "") for w in words)), None)
+
+
+def _question(b: _Builder, r: Reading) -> str | None:
+    """Row question: the FAQ answer when the fused ranking is sure; out of scope when the classifier is sure of
+    that and no topic is; "没能回答" when neither the selector nor the retriever finds a topic; else "您是想问…？"."""
+    cal = retrieval.calibration()
+    ranking = [(t, c) for t, c in r.topics if c >= cal.candidate]
+    if r.intent == "bot_challenge" and r.confidence >= INTENT_SURE and not r.sure_topic():
+        b.utter("utter_iamabot")
+        return None
+    topic = r.sure_topic()
+    if topic:
+        _faq_answer(b, topic)
+        return None
+    if r.intent == "out_of_scope" and r.confidence >= INTENT_SURE:
+        b.utter("utter_out_of_scope")
+        return None
+    if not ranking:
+        b.utter("utter_no_answer")
+        return None
+    _disambiguate(b, [t for t, _ in ranking[:3]])
+    return "asked_back"
+
+
+def _faq_answer(b: _Builder, topic: str) -> None:
+    if topic == "none":
+        b.utter("utter_faq_none")
+        return
+    response = f"utter_faq/{topic}"
+    b.say.append(Say(response=response, values=faq.values_on()))
+    if topic in _CHANNEL_TOPICS and not b.state.answered and b.state.asked is None:
+        b.utter("utter_offer_check")
+        b.state.offer = "check"
+
+
+# FAQ topics about a channel's conditions: after the answer, the offer to check the resident's own case.
+_CHANNEL_TOPICS = {"talent_conditions", "points_conditions", "associate_degree", "skilled_worker",
+                   "family_conditions", "suzhou_graduate", "outside_graduate", "shanghai_work", "home_purchase",
+                   "county_open", "talent_age", "points_line"}
+
+
+def _disambiguate(b: _Builder, topics: list[str]) -> None:
+    titles = policy().messages["faq_topics"]
+    buttons = [{"title": titles.get(t, t), "payload": _choice_payload(t)} for t in topics]
+    buttons.append({"title": policy().messages["dialogue"]["none_of_these"], "payload": _choice_payload("none")})
+    b.say.append(Say(response="utter_did_you_mean", buttons=buttons,
+                     values={"topics": "、".join(f"“{titles.get(t, t)}”" for t in topics)}))
+    b.state.offer = "faq:" + ",".join(topics)
+
+
+def _choice_payload(topic: str) -> str:
+    return "/inform" + json.dumps({"faq_topic": topic}, ensure_ascii=False)
+
+
+# --- asking --------------------------------------------------------------------------------------------------
+
+def _ask(b: _Builder, fields: tuple[str, ...], remaining: int | None = None) -> bool:
+    """Asks about `fields` (one, or the two of a paired question), at most MAX_ASKS times; returns False (and
+    skips them) when that is used up. A paired question counts as asking its first field (the `field` of its
+ask payload); the second is recorded beside it (planner.questions groups the two)."""
+    st = b.state
+    name, also = fields[0], (fields[1] if len(fields) > 1 else None)
+    if st.asks.get(name, 0) >= MAX_ASKS:
+        b.utter("utter_skipped_unclear")
+        for f in fields:
+            _skip(b, f, say=False)
+        st.asked = st.also = None
+        return False
+    st.asks[name] = st.asks.get(name, 0) + 1
+    if also:  # the second field of a pair is recorded as asked with it, and counted when asked in its own name
+        st.asks[also] = st.asks.get(also, 0)
+    if st.asked != name:
+        st.failed = 0
+    st.asked, st.also = name, also
+    if also:
+        response = f"utter_ask_{name}_{also}"
+    else:
+        response = "utter_ask_age_exact" if name == "age" and st.age_range else f"utter_ask_{name}"
+    b.say.append(Say(response=response, payload=dialogue.ask_payload(name, also, remaining), values=faq.values_on()))
+    return True
+
+
+def _pending(st: State, step: dialogue.Plan) -> tuple[str, ...]:
+    """The fields of the pending question that still matter: both, one (the other was answered), or none."""
+    return tuple(f for f in (st.asked, st.also) if f and f in step.remaining)
+
+
+def _plan(st: State) -> dialogue.Plan:
+    return dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range)
+
+
+def _resume(b: _Builder, branch: str, remind: bool = True) -> Turn:
+    """After a side path: the pending question again, with its ask payload; one already asked MAX_ASKS times
+    is not asked again (a reminder says it is still open), nor skipped for a question the resident asked.
+    After an unreadable reply (`remind` False) the limit skips it instead."""
+    st = b.state
+    if remind and st.asked and st.asks.get(st.asked, 0) >= MAX_ASKS:
+        b.utter("utter_still_open", field=field_label(st.asked))
+        return b.done(branch)
+    if st.asked:
+        step = _plan(st)
+        pending = _pending(st, step)  # none when what was said since made the question moot ("没结婚")
+        if pending and _ask(b, pending, step.estimate or None):
+            return b.done(branch)
+        return _next(b, branch)
+    return b.done(branch)
+
+
+def _skipping(st: State) -> bool:
+    """The last SKIPS_TO_PAUSE questions asked were all skipped ("不知道"): the resident does not know these
+    things, so the answer so far comes first (what is still missing, and "继续" to go on), not a long list."""
+    recent = planner.questions(list(st.asks))[-SKIPS_TO_PAUSE:]
+    return len(recent) == SKIPS_TO_PAUSE and all(f in st.skipped for q in recent for f in q)
+
+
+def _next(b: _Builder, branch: str) -> Turn:
+    """The next question the planner picks (the pending one first, if it still matters), or the answer."""
+    st = b.state
+    while True:
+        step = _plan(st)
+        if step.question is None:
+            break
+        if st.mode == MODE_DECIDE and _skipping(st):
+            b.text(policy().messages["dialogue"]["paused_after_skips"])
+            break
+        # the pending question first while it matters (after half a paired answer, the other half)
+        if _ask(b, _pending(st, step) or step.fields, step.estimate):
+            return b.done(branch)
+    st.asked = st.also = None
+    st.failed = 0
+    result = step.assessment
+    b.text(explain(result), payload={"type": "assessment", **result})
+    if st.mode == MODE_DECIDE and step.remaining:
+        easier = explain_easier(step.assessment["recommended"], step.can_open)
+        if easier:
+            b.utter("utter_offer_easier", conditions=easier)
+        b.utter("utter_offer_continue")
+        st.offer = "continue"
+    elif st.mode == MODE_FULL:
+        b.utter("utter_nothing_more")
+    st.answered = True
+    st.last_assessment = result
+    return b.done(branch)

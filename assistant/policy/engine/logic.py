@@ -1,0 +1,103 @@
+"""Three-valued logic over a profile: every condition is True, False or unknown (None).
+
+An unknown truth carries the unknown fields it still hangs on (`needs`) and the smallest set of them that,
+answered right, would make it true (`path`). A channel whose conditions the known facts already decide is
+never "undetermined", and the fields an undetermined channel hangs on are what the assessment lists as
+`missing` (docs/interfaces.md).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from assistant.policy.profile import Profile
+
+NO_NEEDS: frozenset[str] = frozenset()
+
+RANKS: dict[str, dict[str, int]] = {name: {v: i for i, v in enumerate(values)} for name, values in {
+    "education": ("none", "junior_high", "high_school", "associate", "bachelor", "master", "doctor"),
+    "professional_title": ("none", "junior", "intermediate", "associate_senior", "senior"),
+    "skill_level": ("none", "level5", "level4", "level3", "level2", "level1", "principal"),
+}.items()}
+
+
+class Truth(NamedTuple):
+    """True, False or None (unknown), with the unknown fields it hangs on."""
+
+    value: bool | None
+    needs: frozenset[str] = NO_NEEDS
+    path: frozenset[str] = NO_NEEDS
+
+
+TRUE = Truth(True)
+FALSE = Truth(False)
+UNKNOWN = Truth(None)
+
+
+def unknown(*fields: str) -> Truth:
+    f = frozenset(fields)
+    return Truth(None, f, f)
+
+
+def all_of(*parts: Truth) -> Truth:
+    """False if any part is false; else unknown if any is unknown; else true."""
+    needs: frozenset[str] | None = None
+    path: frozenset[str] | None = None  # set together with needs
+    for part in parts:
+        if part.value is False:
+            return FALSE
+        if part.value is None:
+            needs = part.needs if needs is None else needs | part.needs
+            path = part.path if path is None else path | part.path
+    return TRUE if needs is None or path is None else Truth(None, needs, path)
+
+
+def any_of(*parts: Truth) -> Truth:
+    """True if any part is true; else unknown if any is unknown (the shortest path wins); else false."""
+    needs: frozenset[str] | None = None
+    path: frozenset[str] | None = None  # set together with needs
+    for part in parts:
+        if part.value is True:
+            return TRUE
+        if part.value is None:
+            needs = part.needs if needs is None else needs | part.needs
+            if path is None or len(part.path) < len(path):
+                path = part.path
+    return FALSE if needs is None or path is None else Truth(None, needs, path)
+
+
+def fact(p: Profile, name: str, test: Callable[[Any], bool]) -> Truth:
+    """`test` applied to a field, unknown while the field is.
+
+    An age known only as a range (虚岁, "四十多岁": docs/rules.md §0) decides a test when both ends of the
+    range agree; every age test is monotone (a cap, a minimum), so the ends decide for the whole range."""
+    value = getattr(p, name)
+    if value is None:
+        if name == "age" and p.age_range is not None:
+            low, high = (test(a) for a in p.age_range)
+            if low == high:
+                return TRUE if low else FALSE
+        return unknown(name)
+    return TRUE if test(value) else FALSE
+
+
+def is_(p: Profile, name: str, wanted: Any = True) -> Truth:
+    return fact(p, name, lambda v: v == wanted)
+
+
+def at_least(p: Profile, name: str, level: str) -> Truth:
+    """An ordered enumeration at `level` or higher ("本科及以上")."""
+    ranks = RANKS[name]
+    return fact(p, name, lambda v: ranks[v] >= ranks[level])
+
+
+def age_at_most(p: Profile, cap: int | None) -> Truth:
+    return TRUE if cap is None else fact(p, "age", lambda a: a <= cap)
+
+
+def status_of(t: Truth) -> str:
+    return "eligible" if t.value is True else "not_eligible" if t.value is False else "undetermined"
+
+
+def result_of(t: Truth) -> str:
+    return "met" if t.value is True else "not_met" if t.value is False else "unknown"

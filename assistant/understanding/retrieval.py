@@ -1,0 +1,104 @@
+"""FAQ retrieval beside the response selector: character n-gram TF-IDF (scikit-learn) over every FAQ phrasing.
+
+The selector (DIET's ResponseSelector) is one opinion, the retriever another; `fuse` combines them so that a
+question the classifier missed but that reads like a known phrasing still finds its topic, and "out of
+scope" is said only when neither finds one. The weights and thresholds are calibrated on the held-out dev
+questions (scripts/calibrate_faq.py writes assistant/understanding/calibration.yml; docs/understanding.md).
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from assistant.understanding.cues import Text
+
+ROOT = Path(__file__).resolve().parents[2]
+FAQ_DATA = sorted((ROOT / "data" / "nlu").glob("faq*.yml"))
+CALIBRATION = Path(__file__).with_name("calibration.yml")
+_EXAMPLE = re.compile(r"^\s*-\s*(.+?)\s*$")
+# Words every question has: they say nothing of its topic.
+_FILLER = re.compile(r"请问|你好|您好|我想问一下|我想问|想问一下|想问|咨询一下|咨询|一下|苏州市?|吗|呢|吧|啊|呀|的|了|是|我|想|要|怎么办")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    selector_weight: float = 0.75     # how much the selector's confidence counts in the fused score
+    retriever_weight: float = 0.6     # … and the retriever's (scaled similarity)
+    retriever_scale: float = 0.8      # a similarity at this value counts as full confidence
+    sure: float = 0.5                 # answer the top topic at this fused score …
+    margin: float = 0.1               # … this far ahead of the second
+    candidate: float = 0.25           # a topic offered in "您是想问" needs this much
+
+
+@functools.cache
+def calibration() -> Calibration:
+    if CALIBRATION.exists():
+        data = yaml.safe_load(CALIBRATION.read_text(encoding="utf-8")) or {}
+        return Calibration(**{k: float(v) for k, v in (data.get("parameters") or {}).items()})
+    return Calibration()
+
+
+def _key(text: str) -> str:
+    return _FILLER.sub("", Text.of(text).bare) or Text.of(text).bare
+
+
+def faq_examples(paths: list[Path] | None = None) -> list[tuple[str, str]]:
+    """(topic, phrasing) for every example of a faq/<topic> intent in the training data."""
+    out: list[tuple[str, str]] = []
+    for path in paths or FAQ_DATA:
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            intent = str(block.get("intent", ""))
+            if not intent.startswith("faq/"):
+                continue
+            for line in str(block.get("examples", "")).splitlines():
+                m = _EXAMPLE.match(line)
+                if m:
+                    out.append((intent[4:], m.group(1)))
+    return out
+
+
+class Retriever:
+    """Cosine similarity of a question to each phrasing (character 1–3-grams); a topic scores its best phrasing."""
+
+    def __init__(self, examples: list[tuple[str, str]]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.topics = [t for t, _ in examples]
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+        self.matrix = self.vectorizer.fit_transform([_key(text) for _, text in examples])
+
+    def rank(self, text: str, top: int = 5) -> list[tuple[str, float]]:
+        key = _key(text)
+        if not key:
+            return []
+        scores = (self.matrix @ self.vectorizer.transform([key]).T).toarray().ravel()
+        best: dict[str, float] = {}
+        for topic, score in zip(self.topics, scores, strict=True):
+            if score > best.get(topic, 0.0):
+                best[topic] = float(score)
+        return sorted(best.items(), key=lambda ts: -ts[1])[:top]
+
+
+@functools.cache
+def retriever() -> Retriever:
+    return Retriever(faq_examples())
+
+
+def fuse(selector: list[tuple[str, float]], retrieved: list[tuple[str, float]],
+         cal: Calibration | None = None) -> list[tuple[str, float]]:
+    """Noisy-or of the two opinions: a topic either finds counts, both finding it counts more."""
+    cal = cal or calibration()
+    sel = dict(selector)
+    ret = {t: min(1.0, s / cal.retriever_scale) for t, s in retrieved}
+    fused = {t: 1 - (1 - cal.selector_weight * sel.get(t, 0.0)) * (1 - cal.retriever_weight * ret.get(t, 0.0))
+             for t in set(sel) | set(ret)}
+    return sorted(fused.items(), key=lambda ts: (-ts[1], ts[0]))
+
+
+def topics(text: str, selector: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The FAQ topics a question may be about, best first, with fused scores."""
+    return fuse(selector, retriever().rank(text))
