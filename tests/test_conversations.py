@@ -12,6 +12,8 @@ import pytest
 import requests
 import yaml
 
+from assistant.tools import conversation_cases as ct_cases
+from assistant.tools import conversation_export as ct_export
 from assistant.tools import conversation_tests as ct
 from tests.support.servers import ROOT, servers
 
@@ -112,7 +114,7 @@ def test_a_faq_phrasing_gets_its_own_topic(srv, client, text, topic):
     assert selected.get("intent_response_key") == f"faq/{topic}", (text, selected.get("intent_response_key"))
     sender = f"faq-story-{secrets.token_hex(6)}"
     replies = client.send(sender, text)
-    responses = [ct.response_name(e) for e in ct.turns_of(client.tracker(sender)["events"])[-1][1]]
+    responses = [ct_cases.response_name(e) for e in ct_cases.turns_of(client.tracker(sender)["events"])[-1][1]]
     # the REST channel names each reply's response as the tracker records it (what `utter` steps read)
     assert ct.Turn(text, replies).responses == list(dict.fromkeys(r for r in responses if r)), replies
     answers = [r for r in responses if r and r.startswith("utter_faq/")]
@@ -224,7 +226,7 @@ def test_a_real_conversation_becomes_a_test_that_passes_as_exported(srv, client,
 
 
 def test_masking_of_personal_numbers():
-    assert ct.mask("身份证32058319900101123X") == "身份证320***********123X"
-    assert ct.mask("电话 139 1234 5678，邮箱 li.si@example.com.cn") == "电话 139****5678，邮箱 l***@example.com.cn"
-    assert ct.mask("社保交了24个月，今年28，2025-06-01") == "社保交了24个月，今年28，2025-06-01"
-    assert ct.mask("卡号６２２２０２１２３４５６７８９０１２８") == "卡号622************0128"
+    assert ct_export.mask("身份证32058319900101123X") == "身份证320***********123X"
+    assert ct_export.mask("电话 139 1234 5678，邮箱 li.si@example.com.cn") == "电话 139****5678，邮箱 l***@example.com.cn"
+    assert ct_export.mask("社保交了24个月，今年28，2025-06-01") == "社保交了24个月，今年28，2025-06-01"
+    assert ct_export.mask("卡号６２２２０２１２３４５６７８９０１２８") == "卡号622************0128"

@@ -24,7 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from assistant.channels.wechat import MAX_TEXT_BYTES, WeChatInput, pick_option, render, split_text
+from assistant.channels.wechat import WeChatInput
+from assistant.channels.wechat_render import MAX_TEXT_BYTES, pick_option, render, split_text
 from assistant.policy.rules import policy
 from tests.support import services
 from tests.support.fixtures import load

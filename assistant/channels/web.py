@@ -47,7 +47,7 @@ from assistant.policy.profile import (
     parse_profile,
 )
 from assistant.policy.rules import policy
-from assistant.tools.conversation_tests import as_test_case
+from assistant.tools.conversation_export import as_test_case
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 TEST_CASE_SUFFIX = "/test.yml"

@@ -48,9 +48,7 @@ import hashlib
 import json
 import logging
 import os
-import re
 import time
-import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -71,7 +69,8 @@ from wechatpy.utils import check_signature
 from assistant import limits
 from assistant.channels.guard import guarded, limit_action_calls
 from assistant.channels.state import ChannelState, state
-from assistant.conversation import dialogue
+from assistant.channels.wechat_api import WeChatAPI, WeChatAPIError
+from assistant.channels.wechat_render import pick_option, render, split_text
 from assistant.policy.rules import policy
 
 logger = logging.getLogger(__name__)
@@ -79,7 +78,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 DEFAULT_REPLY_TIMEOUT = 4.0      # WeChat gives up after 5 s
 DEFAULT_TURN_TIMEOUT = 20.0      # later answers go as 客服消息; after this the fault message goes instead
-MAX_TEXT_BYTES = 2048            # a WeChat text message (passive reply and customer-service message), UTF-8
 REPLAY_WINDOW = 300              # seconds a request's timestamp may be away from now
 SEEN_TTL = 2 * REPLAY_WINDOW     # a message id is remembered longer than a request can be replayed
 OPTIONS_TTL = 24 * 3600
@@ -88,7 +86,6 @@ POLL = 0.05                      # seconds between looks for the answer another 
 FOLLOW_UP_DELAY = 0.5            # customer-service messages go after the passive reply they continue
 MAX_BODY = 64 * 1024
 SUCCESS = "success"              # WeChat's "received, nothing to say, do not retry"
-TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential, invalid access_token, access_token expired
 
 CONFIG_ENV = {"token": "WECHAT_TOKEN", "encoding_aes_key": "WECHAT_ENCODING_AES_KEY", "app_id": "WECHAT_APP_ID",
               "app_secret": "WECHAT_APP_SECRET", "api_base": "WECHAT_API_BASE"}
@@ -105,161 +102,6 @@ TEXT_ONLY = _TEXTS["text_only"]
 FAILED = _TEXTS["failed"]
 TOO_SLOW = _TEXTS["too_slow"]
 GREETING = _TEXTS["greeting"]
-
-
-# --- rendering ----------------------------------------------------------------------------------------------
-
-def _options_of(message: dict[str, Any]) -> list[dict[str, str]] | None:
-    """The choices a message offers: an `ask` payload's options, or buttons; None when it offers none."""
-    custom = message.get("custom")
-    raw = None
-    if isinstance(custom, dict) and custom.get("type") == "ask":
-        raw = custom.get("options")
-    elif message.get("buttons"):
-        raw = message["buttons"]
-    options = [{"title": str(o["title"]), "payload": str(o["payload"])} for o in raw or []
-               if isinstance(o, dict) and o.get("title") is not None and o.get("payload") is not None]
-    return options or None
-
-
-def render(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, str]] | None]:
-    """One turn of the assistant as WeChat text, and the options a numbered reply picks (None: no options).
-
-    Texts are joined; the last message that offers options gets them as numbered lines under it
-    ("回复1：本科"). Custom payloads are not shown: `ask` becomes the numbered lines (and its `remaining`
-    "（还需约3个问题）" after the question), and `assessment`'s explanation already is one of the texts.
-    """
-    last = max((i for i, m in enumerate(messages) if _options_of(m)), default=None)
-    blocks: list[str] = []
-    options = None
-    for i, message in enumerate(messages):
-        for key in ("text", "image", "attachment"):
-            value = message.get(key)
-            if isinstance(value, str) and value.strip():
-                blocks.append(value.strip())
-        custom = message.get("custom")
-        progress = dialogue.progress_text(custom.get("remaining")) \
-            if isinstance(custom, dict) and custom.get("type") == "ask" else None
-        if progress and blocks:  # "（还需约3个问题）" under the question
-            blocks[-1] = f"{blocks[-1]}（{progress}）"
-        if i == last:
-            options = _options_of(message) or []
-            lines = "\n".join(_TEXTS["option_line"].format(n=n, title=o["title"]) for n, o in enumerate(options, 1))
-            if blocks:
-                blocks[-1] = f"{blocks[-1]}\n{lines}"
-            else:
-                blocks.append(lines)
-    return "\n\n".join(blocks), options
-
-
-def _cut(line: str, limit: int) -> int:
-    """How many characters of `line` fit into `limit` bytes, ending after a punctuation mark when one is near."""
-    size, end = 0, 0
-    for end, char in enumerate(line):  # noqa: B007 (`end` is read after the loop)
-        size += len(char.encode("utf-8"))
-        if size > limit:
-            break
-    else:
-        return len(line)
-    for stop in range(end, max(end - 120, 0), -1):
-        if line[stop - 1] in "。；！？，、;!?, ）)":
-            return stop
-    return max(end, 1)
-
-
-def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
-    """`text` in parts of at most `limit` bytes (UTF-8), split between lines where possible."""
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate.encode("utf-8")) <= limit:
-            current = candidate
-            continue
-        if current.strip():
-            parts.append(current.strip("\n"))
-        while len(line.encode("utf-8")) > limit:
-            n = _cut(line, limit)
-            parts.append(line[:n])
-            line = line[n:]
-        current = line
-    if current.strip():
-        parts.append(current.strip("\n"))
-    return parts
-
-
-def pick_option(text: str, options: list[dict[str, str]] | None) -> str:
-    """A reply "1" (or "１", "1。") to numbered options is that option's payload; anything else stays as it is."""
-    if options:
-        bare = unicodedata.normalize("NFKC", text).strip().rstrip("。.、,，!！")
-        if re.fullmatch(r"[0-9]{1,3}", bare) and 1 <= int(bare) <= len(options):
-            return options[int(bare) - 1]["payload"]
-    return text
-
-
-# --- the customer-service message API --------------------------------------------------------------------------
-
-class WeChatAPIError(Exception):
-    def __init__(self, errcode: Any, errmsg: Any) -> None:
-        super().__init__(f"errcode {errcode}: {errmsg}")
-        self.errcode = errcode
-
-
-async def _json(resp: aiohttp.ClientResponse) -> dict[str, Any]:
-    resp.raise_for_status()
-    data = json.loads(await resp.text(encoding="utf-8"))  # WeChat answers JSON, sometimes as text/plain
-    if not isinstance(data, dict):
-        raise WeChatAPIError(None, f"unexpected answer {data!r}")
-    return data
-
-
-class WeChatAPI:
-    """GET /cgi-bin/token (the access_token, cached until shortly before it expires) and
-    POST /cgi-bin/message/custom/send (a text message to a user who wrote within the last 48 hours)."""
-
-    def __init__(self, api_base: str, app_id: str, app_secret: str, timeout: float = 10.0) -> None:
-        self.api_base = api_base.rstrip("/")
-        self.app_id = app_id
-        self.app_secret = app_secret
-        self.timeout = aiohttp.ClientTimeout(total=timeout)
-        self._token: str | None = None
-        self._expires = 0.0
-        self._lock: asyncio.Lock | None = None
-
-    def session(self) -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(timeout=self.timeout)
-
-    async def access_token(self, session: aiohttp.ClientSession, stale: str | None = None) -> str:
-        """The cached token; a new one when it expires soon or when `stale` (refused by WeChat) is the cached one."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if self._token is None or self._token == stale or time.monotonic() >= self._expires:
-                params = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret}
-                async with session.get(f"{self.api_base}/cgi-bin/token", params=params) as resp:
-                    data = await _json(resp)
-                if not data.get("access_token"):
-                    raise WeChatAPIError(data.get("errcode"), data.get("errmsg"))
-                expires_in = int(data.get("expires_in") or 7200)
-                self._token = str(data["access_token"])
-                self._expires = time.monotonic() + max(expires_in - 300, expires_in / 2)
-            return self._token
-
-    async def send_text(self, session: aiohttp.ClientSession, openid: str, content: str) -> None:
-        body = json.dumps({"touser": openid, "msgtype": "text", "text": {"content": content}},
-                          ensure_ascii=False).encode("utf-8")  # WeChat wants the characters, not \u escapes
-        token = await self.access_token(session)
-        for attempt in (1, 2):
-            async with session.post(f"{self.api_base}/cgi-bin/message/custom/send", params={"access_token": token},
-                                    data=body, headers={"Content-Type": "application/json; charset=utf-8"}) as resp:
-                data = await _json(resp)
-            code = int(data.get("errcode") or 0)
-            if code == 0:
-                return
-            if code in TOKEN_ERRORS and attempt == 1:
-                token = await self.access_token(session, stale=token)
-                continue
-            raise WeChatAPIError(code, data.get("errmsg"))
 
 
 # --- the channel --------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import xmltodict
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from assistant.channels.wechat import MAX_TEXT_BYTES
+from assistant.channels.wechat_render import MAX_TEXT_BYTES
 
 # --- the stand-in of WeChat's API server ----------------------------------------------------------------------
 
