@@ -20,7 +20,7 @@ from assistant.understanding import cues, retrieval
 from assistant.understanding.cues import Text
 
 if TYPE_CHECKING:
-    from assistant.conversation.turn import Message, State
+    from assistant.conversation.state import Message, State
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")

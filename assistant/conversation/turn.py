@@ -47,105 +47,32 @@ it is still open. A what-if never stores its hypothetical facts.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.conversation import dialogue, planner
-from assistant.conversation.dialogue import MODE_DECIDE, MODE_FULL
+from assistant.conversation import dialogue
+from assistant.conversation.asking import _next, _resume, _skip
+from assistant.conversation.dialogue import MODE_FULL
 from assistant.conversation.explain import (
-    explain,
-    explain_change,
-    explain_channel,
-    explain_easier,
     explain_place,
-    explain_points,
 )
 from assistant.conversation.reading import INTENT_SURE, Reading, read
-from assistant.policy.profile import FIELD_SPECS, field_label
-from assistant.policy.rules import CHANNEL_IDS, policy
+from assistant.conversation.side_paths import (
+    _channel_in,
+    _faq_answer,
+    _points_gap,
+    _question,
+    _what_if,
+    _why_ask,
+    _why_not,
+)
+from assistant.conversation.state import MAX_ASKS, Message, State, Turn, _Builder
+from assistant.conversation.state import SKIPS_TO_PAUSE as SKIPS_TO_PAUSE  # the tests read it here
+from assistant.policy.profile import FIELD_SPECS
+from assistant.policy.rules import policy
 from assistant.stores.privacy import ID_CARD_METADATA
-from assistant.understanding import cues, faq, retrieval
-
-MAX_ASKS = 3
-SKIPS_TO_PAUSE = 5     # this many new questions in a row answered "不知道": the answer so far, and the offer to go on
-
-# --- what the state and a message are -----------------------------------------------------------------
-
-
-@dataclass
-class State:
-    """What the conversation remembers between turns (the Rasa slots, typed)."""
-
-    values: dict[str, Any] = field(default_factory=dict)   # known profile facts (contract values)
-    as_of: str | None = None
-    asked: str | None = None                # the field of the pending question
-    also: str | None = None                 # its second field, when it asks two at once ("您今年多大，最高学历是？")
-    asks: dict[str, int] = field(default_factory=dict)      # times each field has been asked
-    failed: int = 0                         # unreadable replies to the pending question
-    skipped: list[str] = field(default_factory=list)
-    mode: str = MODE_DECIDE                 # decide: stop once the outcome is clear; full: every channel
-    answered: bool = False                  # an assessment has been given
-    age_range: list[int] | None = None      # 周岁 known only as a range ("四十多岁")
-    offer: str | None = None                # "check" (own case), "continue", or "faq:a,b" (the topics offered
-                                            # by "您是想问…"), offered last turn
-    handoff: bool = False
-    last_assessment: dict | None = None
-
-
-@dataclass
-class Message:
-    """One message as the NLU pipeline read it."""
-
-    text: str
-    intent: str | None = None
-    confidence: float = 0.0
-    entities: list[dict] = field(default_factory=list)
-    faq: list[tuple[str, float]] = field(default_factory=list)   # (topic, confidence), best first
-    metadata: dict = field(default_factory=dict)
-
-
-@dataclass
-class Say:
-    """One bot message: a domain response (filled with `values`) or a ready text, with a custom payload."""
-
-    response: str | None = None
-    text: str | None = None
-    payload: dict | None = None
-    buttons: list[dict] | None = None
-    values: dict = field(default_factory=dict)
-
-
-@dataclass
-class Turn:
-    say: list[Say]
-    state: State
-    restart: bool = False       # forget the whole conversation before applying `state`
-    branch: str = ""            # which row of the decision table decided (for tests and logs)
-
-
-class _Builder:
-    """Accumulates what one turn says and how the state changes."""
-
-    def __init__(self, state: State) -> None:
-        self.state = dataclasses.replace(state, values=dict(state.values), asks=dict(state.asks),
-                                         skipped=list(state.skipped))
-        self.say: list[Say] = []
-        self.restart = False
-        self.said_back: set[str] = set()    # facts already said back this turn (the ID card's age and sex)
-
-    def utter(self, response: str, payload: dict | None = None, **values: Any) -> None:
-        self.say.append(Say(response=response, payload=payload, values=dict(values)))
-
-    def text(self, text: str, payload: dict | None = None) -> None:
-        self.say.append(Say(text=text, payload=payload))
-
-    def done(self, branch: str) -> Turn:
-        return Turn(self.say, self.state, self.restart, branch)
-
+from assistant.understanding import cues
 
 # --- the turn ------------------------------------------------------------------------------------------
 
@@ -378,15 +305,6 @@ def _take(b: _Builder, reading: Reading, msg: Message) -> Turn:
     return _next(b, "facts") if not pending else _resume(b, "facts")
 
 
-def _skip(b: _Builder, field_name: str, say: bool = True) -> None:
-    st = b.state
-    if field_name not in st.skipped:
-        st.skipped.append(field_name)
-    st.failed = 0
-    if say:
-        b.utter("utter_skipped")
-
-
 def _count_failure(b: _Builder, pending: str) -> Turn:
     st = b.state
     st.failed += 1
@@ -441,213 +359,3 @@ def _start_interview(b: _Builder, reading: Reading) -> Turn:
     if others:  # "我30岁，硕士，想在园区落户": the area is in the overview, the rest said back
         b.utter("utter_understood", facts=dialogue.describe(others))
     return _next(b, "settle")
-
-
-# --- side paths: answered, then the interview resumes ------------------------------------------------------
-
-def _assessment(st: State) -> dict:
-    return dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range).assessment
-
-
-def _what_if(b: _Builder, msg: Message) -> None:
-    """Row 10: the engine on the changed facts; nothing is stored."""
-    st = b.state
-    reading = dialogue.read_hypothesis(msg.text)
-    changes = dict(reading.facts)
-    if cues.has("more", msg.text or ""):  # "再交半年": months on top of what is known
-        for name in list(changes):
-            if name in dialogue.MONTH_FIELDS:
-                base = st.values.get(name)
-                if base is None and name == "social_insurance_months":  # at least the months at this employer
-                    base = st.values.get("social_insurance_consecutive_months")
-                changes[name] += base or 0
-                if name == "social_insurance_months" and "social_insurance_consecutive_months" in st.values \
-                        and "social_insurance_consecutive_months" not in reading.facts:
-                    changes["social_insurance_consecutive_months"] = \
-                        st.values["social_insurance_consecutive_months"] + reading.facts[name]
-    if not changes or dialogue.check({**st.values, **changes}, st.as_of):
-        b.utter("utter_what_if_unclear")
-        return
-    before = _assessment(st)
-    after = dialogue.plan({**st.values, **changes}, st.as_of, st.skipped, st.mode, st.age_range).assessment
-    b.text(explain_change(before, after, dialogue.describe(changes)),
-           payload={"type": "assessment", "hypothetical": True, **after})
-
-
-def _why_not(b: _Builder, msg: Message) -> None:
-    """Row 11: the unmet and unknown conditions of the channel asked about (or the first not open)."""
-    result = _assessment(b.state)
-    channel = _channel_in(msg)
-    if channel is None:
-        channel = next((c["id"] for c in result["channels"] if c["status"] in ("not_eligible", "undetermined")),
-                       None)
-    if channel is None:
-        b.utter("utter_which_channel")
-    else:
-        b.text(explain_channel(result, channel))
-
-
-def _why_ask(b: _Builder) -> None:
-    """"为什么要问这个？": the channels the pending question can still decide."""
-    pending = b.state.asked
-    result = _assessment(b.state)
-    names = [c["name"] for c in result["channels"] if pending and pending in c.get("missing", [])]
-    if names:
-        b.utter("utter_why_ask", channels="、".join(names))
-    else:
-        b.utter("utter_why_ask_general")
-
-
-def _points_gap(b: _Builder) -> None:
-    b.text(explain_points(_assessment(b.state)))
-
-
-def _channel_in(msg: Message) -> str | None:
-    for ent in msg.entities:
-        if ent.get("entity") == "channel" and ent.get("value") in CHANNEL_IDS:
-            return str(ent["value"])
-    names = cues.words("channel_words")
-    return next((cid for cid, words in names.items() if any(w in (msg.text or "") for w in words)), None)
-
-
-def _question(b: _Builder, r: Reading) -> str | None:
-    """Row question: the FAQ answer when the fused ranking is sure; out of scope when the classifier is sure of
-    that and no topic is; "没能回答" when neither the selector nor the retriever finds a topic; else "您是想问…？"."""
-    cal = retrieval.calibration()
-    ranking = [(t, c) for t, c in r.topics if c >= cal.candidate]
-    if r.intent == "bot_challenge" and r.confidence >= INTENT_SURE and not r.sure_topic():
-        b.utter("utter_iamabot")
-        return None
-    topic = r.sure_topic()
-    if topic:
-        _faq_answer(b, topic)
-        return None
-    if r.intent == "out_of_scope" and r.confidence >= INTENT_SURE:
-        b.utter("utter_out_of_scope")
-        return None
-    if not ranking:
-        b.utter("utter_no_answer")
-        return None
-    _disambiguate(b, [t for t, _ in ranking[:3]])
-    return "asked_back"
-
-
-def _faq_answer(b: _Builder, topic: str) -> None:
-    if topic == "none":
-        b.utter("utter_faq_none")
-        return
-    response = f"utter_faq/{topic}"
-    b.say.append(Say(response=response, values=faq.values_on()))
-    if topic in _CHANNEL_TOPICS and not b.state.answered and b.state.asked is None:
-        b.utter("utter_offer_check")
-        b.state.offer = "check"
-
-
-# FAQ topics about a channel's conditions: after the answer, the offer to check the resident's own case.
-_CHANNEL_TOPICS = {"talent_conditions", "points_conditions", "associate_degree", "skilled_worker",
-                   "family_conditions", "suzhou_graduate", "outside_graduate", "shanghai_work", "home_purchase",
-                   "county_open", "talent_age", "points_line"}
-
-
-def _disambiguate(b: _Builder, topics: list[str]) -> None:
-    titles = policy().messages["faq_topics"]
-    buttons = [{"title": titles.get(t, t), "payload": _choice_payload(t)} for t in topics]
-    buttons.append({"title": policy().messages["dialogue"]["none_of_these"], "payload": _choice_payload("none")})
-    b.say.append(Say(response="utter_did_you_mean", buttons=buttons,
-                     values={"topics": "、".join(f"“{titles.get(t, t)}”" for t in topics)}))
-    b.state.offer = "faq:" + ",".join(topics)
-
-
-def _choice_payload(topic: str) -> str:
-    return "/inform" + json.dumps({"faq_topic": topic}, ensure_ascii=False)
-
-
-# --- asking --------------------------------------------------------------------------------------------------
-
-def _ask(b: _Builder, fields: tuple[str, ...], remaining: int | None = None) -> bool:
-    """Asks about `fields` (one, or the two of a paired question), at most MAX_ASKS times; returns False (and
-    skips them) when that is used up. A paired question counts as asking its first field (the `field` of its
-ask payload); the second is recorded beside it (planner.questions groups the two)."""
-    st = b.state
-    name, also = fields[0], (fields[1] if len(fields) > 1 else None)
-    if st.asks.get(name, 0) >= MAX_ASKS:
-        b.utter("utter_skipped_unclear")
-        for f in fields:
-            _skip(b, f, say=False)
-        st.asked = st.also = None
-        return False
-    st.asks[name] = st.asks.get(name, 0) + 1
-    if also:  # the second field of a pair is recorded as asked with it, and counted when asked in its own name
-        st.asks[also] = st.asks.get(also, 0)
-    if st.asked != name:
-        st.failed = 0
-    st.asked, st.also = name, also
-    if also:
-        response = f"utter_ask_{name}_{also}"
-    else:
-        response = "utter_ask_age_exact" if name == "age" and st.age_range else f"utter_ask_{name}"
-    b.say.append(Say(response=response, payload=dialogue.ask_payload(name, also, remaining), values=faq.values_on()))
-    return True
-
-
-def _pending(st: State, step: dialogue.Plan) -> tuple[str, ...]:
-    """The fields of the pending question that still matter: both, one (the other was answered), or none."""
-    return tuple(f for f in (st.asked, st.also) if f and f in step.remaining)
-
-
-def _plan(st: State) -> dialogue.Plan:
-    return dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range)
-
-
-def _resume(b: _Builder, branch: str, remind: bool = True) -> Turn:
-    """After a side path: the pending question again, with its ask payload; one already asked MAX_ASKS times
-    is not asked again (a reminder says it is still open), nor skipped for a question the resident asked.
-    After an unreadable reply (`remind` False) the limit skips it instead."""
-    st = b.state
-    if remind and st.asked and st.asks.get(st.asked, 0) >= MAX_ASKS:
-        b.utter("utter_still_open", field=field_label(st.asked))
-        return b.done(branch)
-    if st.asked:
-        step = _plan(st)
-        pending = _pending(st, step)  # none when what was said since made the question moot ("没结婚")
-        if pending and _ask(b, pending, step.estimate or None):
-            return b.done(branch)
-        return _next(b, branch)
-    return b.done(branch)
-
-
-def _skipping(st: State) -> bool:
-    """The last SKIPS_TO_PAUSE questions asked were all skipped ("不知道"): the resident does not know these
-    things, so the answer so far comes first (what is still missing, and "继续" to go on), not a long list."""
-    recent = planner.questions(list(st.asks))[-SKIPS_TO_PAUSE:]
-    return len(recent) == SKIPS_TO_PAUSE and all(f in st.skipped for q in recent for f in q)
-
-
-def _next(b: _Builder, branch: str) -> Turn:
-    """The next question the planner picks (the pending one first, if it still matters), or the answer."""
-    st = b.state
-    while True:
-        step = _plan(st)
-        if step.question is None:
-            break
-        if st.mode == MODE_DECIDE and _skipping(st):
-            b.text(policy().messages["dialogue"]["paused_after_skips"])
-            break
-        # the pending question first while it matters (after half a paired answer, the other half)
-        if _ask(b, _pending(st, step) or step.fields, step.estimate):
-            return b.done(branch)
-    st.asked = st.also = None
-    st.failed = 0
-    result = step.assessment
-    b.text(explain(result), payload={"type": "assessment", **result})
-    if st.mode == MODE_DECIDE and step.remaining:
-        easier = explain_easier(step.assessment["recommended"], step.can_open)
-        if easier:
-            b.utter("utter_offer_easier", conditions=easier)
-        b.utter("utter_offer_continue")
-        st.offer = "continue"
-    elif st.mode == MODE_FULL:
-        b.utter("utter_nothing_more")
-    st.answered = True
-    st.last_assessment = result
-    return b.done(branch)
