@@ -1,4 +1,4 @@
-"""Properties of reading a reply (assistant/dialogue.read_message) and of a whole turn
+"""Properties of reading a reply (assistant/conversation/dialogue.read_message) and of a whole turn
 (assistant/conversation.turn), on messages hypothesis draws as the NLU pipeline would hand them over: the
 message text, the rule-based fact entities of assistant/understanding/facts.py, any intent the classifier might guess, an FAQ
 ranking, and, like a button payload "/inform{…}" that anyone can type, entities with any JSON value. A turn

@@ -1,4 +1,4 @@
-"""The conversation review (/webhooks/console/review; assistant/review*.py, assistant/channels/review.py).
+"""The conversation review (/webhooks/console/review; assistant/tools/review*.py, assistant/channels/review.py).
 
 Real conversations go through the real servers (tests/support/servers.py) — over REST, with the web chat's kind
 of id, and over WeChat (plaintext mode, signed as WeChat signs) — into a real SQLite tracker store; two of them
