@@ -36,7 +36,7 @@ CACHE = ROOT / "results" / "calibration" / "selector.json"
 # "When unsure, ask": the margin is at least 0.1, the answer needs at least 0.45.
 # The retriever's scores are means of a topic's best phrasings (assistant/retrieval.py), lower than one
 # phrasing's best: the scale goes down to 0.4.
-GRID = {"selector_weight": [0.6, 0.75, 0.9, 1.0], "retriever_weight": [0.0, 0.3, 0.45, 0.6, 0.75, 0.9],
+GRID = {"selector_weight": [0.6, 0.75, 0.9, 1.0], "retriever_weight": [0.0, 0.3, 0.4, 0.45, 0.5, 0.55],
         "retriever_scale": [0.4, 0.5, 0.6, 0.8, 1.0], "sure": [0.45, 0.5, 0.6], "margin": [0.1, 0.15, 0.2],
         "candidate": [0.25]}
 
@@ -138,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     best = None
     for values in itertools.product(*GRID.values()):
         cal = retrieval.Calibration(**dict(zip(GRID, values, strict=True)))
+        if cal.retriever_weight >= cal.sure:    # the retriever alone only offers topics, never answers
+            continue
         score = figures(dev, rankings, cal)["score"]
         if best is None or score > best[0]:
             best = (score, cal)
