@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     best = None
     for values in itertools.product(*GRID.values()):
         cal = retrieval.Calibration(**dict(zip(GRID, values, strict=True)))
-        if cal.retriever_weight >= cal.sure:    # the retriever alone only offers topics, never answers
+        # The retriever alone offers topics ("您是想问") but never answers: its weight reaches `candidate`, not `sure`.
+        if not cal.candidate <= cal.retriever_weight < cal.sure:
             continue
         score = figures(dev, rankings, cal)["score"]
         if best is None or score > best[0]:
