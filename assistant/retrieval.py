@@ -97,10 +97,15 @@ class Retriever:
         if not key:
             return []
         scores = (self.matrix @ self.vectorizer.transform([key]).T).toarray().ravel()
-        if _OTHER_CITY.search(text) and not _SUZHOU.search(text):
+        if elsewhere(text):
             scores = scores * OTHER_CITY
         best = {topic: float(np.sort(scores[rows])[::-1][: self.BEST].mean()) for topic, rows in self._rows.items()}
         return sorted(((t, s) for t, s in best.items() if s > 0.0), key=lambda ts: -ts[1])[:top]
+
+
+def elsewhere(text: str) -> bool:
+    """The question is bound to another city's rules: it names one and no place of Suzhou's ("长沙居住证…")."""
+    return bool(_OTHER_CITY.search(text)) and not _SUZHOU.search(text)
 
 
 @functools.cache
@@ -120,5 +125,6 @@ def fuse(selector: list[tuple[str, float]], retrieved: list[tuple[str, float]],
 
 
 def topics(text: str, selector: list[tuple[str, float]]) -> list[tuple[str, float]]:
-    """The FAQ topics a question may be about, best first, with fused scores."""
-    return fuse(selector, retriever().rank(text))
+    """The FAQ topics a question may be about, best first, with fused scores (none for another city's rules:
+    our answers state Suzhou's)."""
+    return [] if elsewhere(text) else fuse(selector, retriever().rank(text))

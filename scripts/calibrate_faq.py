@@ -92,7 +92,8 @@ def outcome(item: dict, parsed: dict, cal: retrieval.Calibration) -> str:
     """"right", "wrong", "asked" (您是想问) or "none" (no FAQ answer), as assistant/conversation.py decides:
     the sure topic is answered; else out of scope when the classifier is sure of it (INTENT_SURE) or no topic
     reaches `candidate`; else "您是想问"."""
-    fused = retrieval.fuse([tuple(r) for r in parsed["faq"]], _retrieved(item["text"]), cal)
+    fused = [] if retrieval.elsewhere(item["text"]) else \
+        retrieval.fuse([tuple(r) for r in parsed["faq"]], _retrieved(item["text"]), cal)
     ranked = [(t, s) for t, s in fused if s >= cal.candidate]
     if ranked:
         top, score = ranked[0]
