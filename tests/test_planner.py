@@ -200,3 +200,9 @@ def test_a_clause_about_the_parents_answers_their_half():
                 message("父母在老家，没有"))
     assert told.state.values["parent_suzhou_family_hukou_with_home"] is False
     assert told.state.values["child_suzhou_family_hukou_with_home"] is False
+
+
+def test_a_no_after_a_word_for_all_is_a_no():
+    state = State(values={"target_area": "苏州工业园区", "married": True, "spouse_suzhou_family_hukou": True},
+                  as_of="2023-06-01", asked="spouse_side_owns_home", asks={"spouse_side_owns_home": 1})
+    assert turn(state, message("都没房子")).state.values["spouse_side_owns_home"] is False

@@ -73,7 +73,8 @@ def check_state(state: State) -> None:
     parse_profile(dict(state.values), as_of=state.as_of)     # raises ProfileError on an invalid fact
     assert state.as_of is None or parse_profile({}, as_of=state.as_of)
     assert state.asked is None or state.asked in PROFILE_FIELDS
-    assert all(f in PROFILE_FIELDS and isinstance(n, int) and 1 <= n <= MAX_ASKS for f, n in state.asks.items())
+    # (0: the second field of a paired question, recorded beside its first)
+    assert all(f in PROFILE_FIELDS and isinstance(n, int) and 0 <= n <= MAX_ASKS for f, n in state.asks.items())
     assert isinstance(state.failed, int) and state.failed >= 0
     assert all(f in PROFILE_FIELDS for f in state.skipped)
     assert state.mode in (dialogue.MODE_DECIDE, dialogue.MODE_FULL)

@@ -122,3 +122,13 @@ def test_no_skill_certificate_is_an_answer_not_a_question():
                   asked="skill_level", asks={"skill_level": 1})
     result = turn(state, msg("没有技能证书", "inform", faq=[("skilled_worker", 0.5)]))
     assert result.state.values["skill_level"] == "none" and not any(r.startswith("utter_faq") for r in responses(result))
+
+
+@pytest.mark.parametrize("text", ["长沙居住证怎么办理", "杭州积分落户要多少分"])
+def test_another_citys_rules_get_no_suzhou_answer_however_sure_the_selector(text):
+    topic = "residence_permit" if "居住证" in text else "points_line"
+    said = responses(turn(State(), msg(text, "faq", faq=[(topic, 0.99)])))
+    assert not any(r.startswith("utter_faq/") for r in said), said
+    # a Suzhou place in the question keeps it ours
+    said = responses(turn(State(), msg(text.replace("长沙", "苏州").replace("杭州", "苏州"), "faq", faq=[(topic, 0.99)])))
+    assert f"utter_faq/{topic}" in said, said

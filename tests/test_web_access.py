@@ -4,6 +4,8 @@ the phone and the desk sizes; a whole interview with the keyboard only; 长辈�
 (tests/test_web.py starts them the same way); the screenshots go to results/screenshots/."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
@@ -71,6 +73,9 @@ def test_a_whole_interview_with_the_keyboard_only(srv, browser_factory):  # noqa
 
     chosen = kb.keyboard_interview(page)
     assert chosen, "the assistant asked nothing with options"
+    # every question said how many are left, in words under it (payload.remaining)
+    progress = page.locator("#log .progress").all_inner_texts()
+    assert progress and all(re.fullmatch(r"还需约\d+个问题|还剩最后1个问题", t) for t in progress), progress
     card = page.locator("#log > .msg:last-child .assessment-card")
     stop = kb.focused(page)
     assert kb.name(stop) == "input" or "card-title" in stop["classes"], stop

@@ -139,6 +139,14 @@ def test_rendering_numbers_the_options_and_leaves_out_the_assessment_json():
     assert pick_option("3", options) == "3" and pick_option("28", None) == "28"
 
 
+def test_a_question_says_how_many_are_left_and_a_pair_has_no_numbers():
+    turn = [{"text": "您今年多大（周岁），最高学历是？"},
+            {"custom": {"type": "ask", "field": "age", "fields": ["age", "education"], "remaining": 3}}]
+    assert render(turn) == ("您今年多大（周岁），最高学历是？（还需约3个问题）", None)
+    last = [{"text": "您是否已经办理了退休？"}, {"custom": {"type": "ask", "field": "retired", "remaining": 1}}]
+    assert render(last)[0] == "您是否已经办理了退休？（还剩最后1个问题）"
+
+
 def test_long_text_is_split_within_the_limit_between_lines():
     text = "\n".join(f"第{i}条：" + "符合条件，依据《苏州市人才落户管理办法》。" * 6 for i in range(40)) + "\n" + "长" * 1500
     parts = split_text(text)

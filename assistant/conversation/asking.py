@@ -29,8 +29,8 @@ def _skip(b: _Builder, field_name: str, say: bool = True) -> None:
 
 def _ask(b: _Builder, fields: tuple[str, ...], remaining: int | None = None) -> bool:
     """Asks about `fields` (one, or the two of a paired question), at most MAX_ASKS times; returns False (and
-    skips them) when that is used up. A paired question counts as asking its first field (the `field` of its
-ask payload); the second is recorded beside it (planner.questions groups the two)."""
+    skips them) when that is used up. A paired question counts as asking its first field (the `field` of
+    its ask payload); the second is recorded beside it (planner.questions groups the two)."""
     st = b.state
     name, also = fields[0], (fields[1] if len(fields) > 1 else None)
     if st.asks.get(name, 0) >= MAX_ASKS:

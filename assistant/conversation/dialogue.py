@@ -130,7 +130,7 @@ def _enum_reply(enum_name: str, bare: str) -> str | None:
 
 # A reply that does not know or will not say ("不知道" does not mean "no"): the cue `skip` of cues.yml.
 SKIP = cues.cue("skip").pattern
-_NO_PREFIX = re.compile(r"^(?:不|没|未|无|非)")
+_NO_PREFIX = re.compile(r"^(?:都|也|全|均)?(?:不|没|未|无|非)")   # "都没房子", "也没有"
 _YES_PREFIX = re.compile(r"^(?:是|有|对(?!方)|已经?|在|一直|正在|还在|早就)")
 _NEGATION = re.compile(r"不|没|未|无|非")
 

@@ -149,7 +149,8 @@ def read(state: State, msg: Message) -> Reading:
     question = not payload and cues.has("question", rest)
     clause = _asking_clause(rest)
     retrieved = [] if payload else retrieval.retriever().rank(clause)
-    topics = retrieval.fuse(msg.faq, retrieved) if retrieved or msg.faq else []
+    # Another city's rules ("长沙居住证怎么办") get no Suzhou answer, however sure the selector is.
+    topics = retrieval.fuse(msg.faq, retrieved) if (retrieved or msg.faq) and not retrieval.elsewhere(text.raw) else []
     # The selector read the whole message; when only a part of it asks ("对了，…", "…，想办居住证"), the two
     # opinions agreeing on the top topic is enough.
     agreed = None

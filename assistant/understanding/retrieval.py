@@ -21,6 +21,17 @@ FAQ_DATA = sorted((ROOT / "data" / "nlu").glob("faq*.yml"))
 CALIBRATION = Path(__file__).with_name("calibration.yml")
 _EXAMPLE = re.compile(r"^\s*-\s*(.+?)\s*$")
 # Words every question has: they say nothing of its topic.
+# A question bound to another city's rules ("长沙居住证…", "青岛市父母投靠子女落户…") is out of scope (the held-out
+# sets' labelling rule, docs/understanding.md): naming one of these cities and no place of Suzhou's, its phrasings
+# count OTHER_CITY as much. Shanghai, Nanjing, Wuxi and Changzhou are not in the list: FAQ topics are about them.
+_OTHER_CITY = re.compile(
+    "北京|天津|重庆|广州|深圳|杭州|成都|武汉|西安|长沙|郑州|青岛|济南|合肥|福州|厦门|宁波|沈阳|大连|哈尔滨|长春|昆明|"
+    "贵阳|南宁|海口|三亚|石家庄|太原|兰州|南昌|东莞|佛山|珠海|惠州|温州|绍兴|嘉兴|湖州|金华|徐州|南通|扬州|镇江|"
+    "泰州|盐城|淮安|连云港|宿迁|许昌|衡阳|宜昌|九江|梅州|洛阳|株洲|赣州|烟台|潍坊|唐山|保定|邯郸|芜湖|Beijing|"
+    "Shenzhen|Guangzhou|Hangzhou|Chengdu|Wuhan|Tianjin|Chongqing", re.IGNORECASE)
+_SUZHOU = re.compile("苏州|姑苏|虎丘|吴中|相城|吴江|园区|高新区|新区|常熟|张家港|昆山|太仓|Suzhou|Kunshan|Taicang|"
+                     "Changshu|Zhangjiagang|Wujiang|SIP|SND", re.IGNORECASE)
+OTHER_CITY = 0.3
 _FILLER = re.compile(r"请问|你好|您好|我想问一下|我想问|想问一下|想问|咨询一下|咨询|一下|苏州市?|吗|呢|吧|啊|呀|的|了|是|我|想|要|怎么办")
 
 
@@ -62,25 +73,39 @@ def faq_examples(paths: list[Path] | None = None) -> list[tuple[str, str]]:
 
 
 class Retriever:
-    """Cosine similarity of a question to each phrasing (character 1–3-grams); a topic scores its best phrasing."""
+    """Cosine similarity of a question to each phrasing (character 1–2-grams); a topic scores the mean of its
+    best `BEST` phrasings, so that one stray phrasing that shares a place name does not outweigh a topic
+    whose several phrasings all say what the question asks (chosen on the held-out dev questions: top-1
+    77.6 % with 1–3-grams and the best phrasing, 97.0 % with these; docs/understanding.md)."""
+
+    NGRAMS = (1, 2)
+    BEST = 3
 
     def __init__(self, examples: list[tuple[str, str]]) -> None:
+        import numpy as np
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.topics = [t for t, _ in examples]
-        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=self.NGRAMS, sublinear_tf=True)
         self.matrix = self.vectorizer.fit_transform([_key(text) for _, text in examples])
+        self._rows = {t: np.array([i for i, u in enumerate(self.topics) if u == t]) for t in dict.fromkeys(self.topics)}
 
     def rank(self, text: str, top: int = 5) -> list[tuple[str, float]]:
+        import numpy as np
+
         key = _key(text)
         if not key:
             return []
         scores = (self.matrix @ self.vectorizer.transform([key]).T).toarray().ravel()
-        best: dict[str, float] = {}
-        for topic, score in zip(self.topics, scores, strict=True):
-            if score > best.get(topic, 0.0):
-                best[topic] = float(score)
-        return sorted(best.items(), key=lambda ts: -ts[1])[:top]
+        if elsewhere(text):
+            scores = scores * OTHER_CITY
+        best = {topic: float(np.sort(scores[rows])[::-1][: self.BEST].mean()) for topic, rows in self._rows.items()}
+        return sorted(((t, s) for t, s in best.items() if s > 0.0), key=lambda ts: -ts[1])[:top]
+
+
+def elsewhere(text: str) -> bool:
+    """The question is bound to another city's rules: it names one and no place of Suzhou's ("长沙居住证…")."""
+    return bool(_OTHER_CITY.search(text)) and not _SUZHOU.search(text)
 
 
 @functools.cache
@@ -100,5 +125,6 @@ def fuse(selector: list[tuple[str, float]], retrieved: list[tuple[str, float]],
 
 
 def topics(text: str, selector: list[tuple[str, float]]) -> list[tuple[str, float]]:
-    """The FAQ topics a question may be about, best first, with fused scores."""
-    return fuse(selector, retriever().rank(text))
+    """The FAQ topics a question may be about, best first, with fused scores (none for another city's rules:
+    our answers state Suzhou's)."""
+    return [] if elsewhere(text) else fuse(selector, retriever().rank(text))
