@@ -132,3 +132,9 @@ def test_another_citys_rules_get_no_suzhou_answer_however_sure_the_selector(text
     # a Suzhou place in the question keeps it ours
     said = responses(turn(State(), msg(text.replace("长沙", "苏州").replace("杭州", "苏州"), "faq", faq=[(topic, 0.99)])))
     assert f"utter_faq/{topic}" in said, said
+
+
+@pytest.mark.parametrize("text", ["这个要多久能办好？", "要多久？", "这个需要什么材料"])
+def test_a_question_with_no_topic_of_its_own_asks_which_however_sure_the_selector(text):
+    said = responses(turn(State(), msg(text, "faq", faq=[("hukou_transfer", 0.95), ("permit_time", 0.04)])))
+    assert "utter_did_you_mean" in said and not any(r.startswith("utter_faq/") for r in said), said

@@ -74,7 +74,7 @@ class Reading:
     def sure_topic(self) -> str | None:
         """The FAQ topic the message asks about, when the fused score is sure and ahead of the second."""
         cal = retrieval.calibration()
-        if not self.topics:
+        if not self.topics or cues.has("vague", self.text):  # "这个要多久能办好？" has no topic of its own
             return None
         top, score = self.topics[0]
         second = self.topics[1][1] if len(self.topics) > 1 else 0.0
