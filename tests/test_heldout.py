@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import collections
 
-import pytest
-
 from tests.support import heldout as h
 
 QUESTIONS, REMARKS = h.questions(), h.remarks()
