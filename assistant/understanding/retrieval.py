@@ -62,10 +62,10 @@ def _key(text: str) -> str:
 # English is stemmed crudely, its words that every question has are dropped, and the ways machine translation and
 # people render 户口 are one word (the dev half's English questions say "account", "household registration").
 _LATIN = re.compile(r"[a-z]+")
-_ENGLISH_FILLER = frozenset(
-    "a an the to of in on at for from by with and or is are am be been was were do does did can could will would "
-    "should shall may might must i me my we our you your he she it its they their there this that these those what "
-    "how which who whom when where why if not no yes please hello hi about into as so than then also any some".split())
+_ENGLISH_FILLER = frozenset(re.findall(r"\w+", """
+    a an the to of in on at for from by with and or is are am be been was were do does did can could will would
+    should shall may might must i me my we our you your he she it its they their there this that these those what
+    how which who whom when where why if not no yes please hello hi about into as so than then also any some"""))
 _HUKOU = re.compile(r"household registrations?|registered permanent residences?|permanent residences?|"
                     r"accounts?|hukous?|houkou")
 
