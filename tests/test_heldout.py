@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import collections
 
-import pytest
-
 from tests.support import heldout as h
 
 QUESTIONS, REMARKS = h.questions(), h.remarks()
@@ -56,7 +54,5 @@ def test_out_of_scope_share_and_both_splits() -> None:
     assert h.split("居住证怎么挂失") == h.split("居住证怎么挂失")
 
 
-@pytest.mark.xfail(strict=True, reason="the sets are short of issue 20's sizes (docs/understanding.md): "
-                                       "when they reach them this test passes and strict xfail fails — remove it")
 def test_sizes_reach_the_issue_targets() -> None:
     assert len(QUESTIONS) >= h.QUESTION_TARGET and len({i["text"] for i in REMARKS}) >= h.REMARK_TARGET

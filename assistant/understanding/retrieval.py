@@ -57,6 +57,41 @@ def _key(text: str) -> str:
     return _FILLER.sub("", Text.of(text).bare) or Text.of(text).bare
 
 
+# Latin words are words, not letters: with the letters' 1–2-grams every English question looked like every English
+# phrasing ("How to move the account?" scored residence_permit, which has English phrasings, above hukou_transfer).
+# English is stemmed crudely, its words that every question has are dropped, and the ways machine translation and
+# people render 户口 are one word (the dev half's English questions say "account", "household registration").
+_LATIN = re.compile(r"[a-z]+")
+_ENGLISH_FILLER = frozenset(re.findall(r"\w+", """
+    a an the to of in on at for from by with and or is are am be been was were do does did can could will would
+    should shall may might must i me my we our you your he she it its they their there this that these those what
+    how which who whom when where why if not no yes please hello hi about into as so than then also any some"""))
+_HUKOU = re.compile(r"household registrations?|registered permanent residences?|permanent residences?|"
+                    r"accounts?|hukous?|houkou")
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ments", "ment", "ings", "ing", "ies", "ed", "es", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+
+
+def _grams(text: str) -> list[str]:
+    """What the retriever compares: character 1–2-grams of the question without its filler words (`_key`), Latin
+    letters left out, and the question's English words, stemmed, as words."""
+    key = _key(text)
+    grams = [key[i: i + n] for n in Retriever.NGRAMS for i in range(len(key) - n + 1)] \
+        if not _LATIN.search(key) else []
+    if grams:
+        return grams
+    chars = _LATIN.sub("", key)
+    words = _HUKOU.sub(" hukou ", Text.of(text).lower)
+    return [chars[i: i + n] for n in Retriever.NGRAMS for i in range(len(chars) - n + 1)] + \
+        [_stem(w) for w in _LATIN.findall(words) if w not in _ENGLISH_FILLER]
+
+
 def faq_examples(paths: list[Path] | None = None) -> list[tuple[str, str]]:
     """(topic, phrasing) for every example of a faq/<topic> intent in the training data."""
     out: list[tuple[str, str]] = []
@@ -86,17 +121,16 @@ class Retriever:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.topics = [t for t, _ in examples]
-        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=self.NGRAMS, sublinear_tf=True)
-        self.matrix = self.vectorizer.fit_transform([_key(text) for _, text in examples])
+        self.vectorizer = TfidfVectorizer(analyzer=_grams, sublinear_tf=True)
+        self.matrix = self.vectorizer.fit_transform([text for _, text in examples])
         self._rows = {t: np.array([i for i, u in enumerate(self.topics) if u == t]) for t in dict.fromkeys(self.topics)}
 
     def rank(self, text: str, top: int = 5) -> list[tuple[str, float]]:
         import numpy as np
 
-        key = _key(text)
-        if not key:
+        if not _grams(text):
             return []
-        scores = (self.matrix @ self.vectorizer.transform([key]).T).toarray().ravel()
+        scores = (self.matrix @ self.vectorizer.transform([text]).T).toarray().ravel()
         if elsewhere(text):
             scores = scores * OTHER_CITY
         best = {topic: float(np.sort(scores[rows])[::-1][: self.BEST].mean()) for topic, rows in self._rows.items()}
