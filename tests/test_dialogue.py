@@ -6,10 +6,11 @@ import pytest
 
 from assistant.conversation import dialogue
 from assistant.policy.rules import policy
+from assistant.understanding.parsing import Text
 
 
 def read(text: str, asked: str, intent: str | None = None):
-    return dialogue.read_message(text, intent, [], asked)
+    return dialogue.read_message(Text.of(text), intent, [], asked)
 
 
 @pytest.mark.parametrize("text,area", [
@@ -87,7 +88,7 @@ def test_a_supposition_is_never_the_answer():
 
 
 def test_i_dont_know_is_no_answer():
-    assert read("不知道", "retired").facts == {} and dialogue.is_skip("不清楚")
+    assert read("不知道", "retired").facts == {} and dialogue.is_skip(Text.of("不清楚"))
 
 
 def test_facts_are_said_back_with_their_labels_in_the_contracts_order():

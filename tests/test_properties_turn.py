@@ -20,6 +20,7 @@ from assistant.conversation.turn import MAX_ASKS, Message, State, Turn, turn
 from assistant.policy.profile import FIELD_SPECS, PROFILE_FIELDS, parse_profile
 from assistant.policy.rules import policy
 from assistant.understanding.facts import fact_spans
+from assistant.understanding.parsing import Text
 from tests.support.strategies import ODD_DIGITS, PHRASES, characters, messages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +96,7 @@ def check_turn(before: State, result: Turn) -> None:
 
 @given(nlu_messages(), st.none() | st.sampled_from(list(PROFILE_FIELDS)))
 def test_read_message_takes_any_message(msg, asked):
-    reading = dialogue.read_message(msg.text, msg.intent, msg.entities, asked)
+    reading = dialogue.read_message(Text.of(msg.text), msg.intent, msg.entities, asked)
     for name, value in reading.facts.items():
         parse_profile({name: value})
     assert reading.age_range is None or reading.age_range[0] <= reading.age_range[1]

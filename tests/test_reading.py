@@ -138,3 +138,26 @@ def test_another_citys_rules_get_no_suzhou_answer_however_sure_the_selector(text
 def test_a_question_with_no_topic_of_its_own_asks_which_however_sure_the_selector(text):
     said = responses(turn(State(), msg(text, "faq", faq=[("hukou_transfer", 0.95), ("permit_time", 0.04)])))
     assert "utter_did_you_mean" in said and not any(r.startswith("utter_faq/") for r in said), said
+
+
+@pytest.mark.parametrize("text,state", [
+    ("我今年28，本科毕业，在园区上班，社保交了两年多了", State(as_of=AS_OF, asked="target_area", asks={"target_area": 1})),
+    ("有的，租的房子备案了", HOUSING),
+    ("對了，居住證怎麼辦理？", HOUSING),                    # traditional characters: one conversion
+    ("那如果我再交半年社保呢？", HOUSING),
+    ("38，大专", State(values={"target_area": "苏州工业园区"}, as_of=AS_OF, asked="age", also="education",
+                      asks={"age": 1, "education": 1})),
+    ("好麻烦啊", HOUSING),
+])
+def test_a_message_is_normalised_once_in_a_turn(monkeypatch, text, state):
+    """Every reader of the turn (cues, facts, the reply, the retriever, the what-if) reads one `Text`: the
+    message goes through parsing.normalize once, whatever it says (issue 21)."""
+    from assistant.understanding import parsing
+
+    message = msg(text, faq=unsure("residence_permit"))   # the NLU's entities, read before the turn
+    turn(state, message)                                    # warm: the rule data and the retriever's phrasings
+    seen: list[str] = []
+    real = parsing._t2s
+    monkeypatch.setattr(parsing, "_t2s", lambda s: seen.append(s) or real(s))
+    turn(state, message)
+    assert seen == [text]

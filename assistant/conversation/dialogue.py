@@ -38,7 +38,7 @@ from assistant.policy.profile import (
 )
 from assistant.understanding import cues
 from assistant.understanding.parsing import (
-    normalize,
+    Text,
     parse_age,
     parse_age_range,
     parse_area_m2,
@@ -135,22 +135,17 @@ _YES_PREFIX = re.compile(r"^(?:是|有|对(?!方)|已经?|在|一直|正在|还�
 _NEGATION = re.compile(r"不|没|未|无|非")
 
 
-def is_skip(text: str) -> bool:
-    return bool(SKIP.match(_bare(text)))
+def is_skip(text: Text) -> bool:
+    return bool(SKIP.match(text.core))
 
 
-def _bare(text: str) -> str:
-    return _PARTICLES.sub("", _PUNCT.sub("", normalize(text or "")).lower())
-
-
-def _yes_no(text: str, bare: str, intent: str | None) -> bool | None:
+def _yes_no(text: Text, bare: str, intent: str | None) -> bool | None:
     """Yes or no from a reply to a yes/no question: the whole reply, else its first clause ("有的，他家有房"),
     else how that clause begins ("不是苏州户口", "是全日制的"), else the classifier's affirm/deny."""
     if SKIP.match(bare):
         return None
-    whole = _PUNCT.sub("", normalize(text or "")).lower()
-    first = re.split(r"[，,。；;！!\s]", normalize(text or ""), maxsplit=1)[0].lower()
-    for candidate in (whole, bare, _LEADING.sub("", bare), first, _bare(first)):
+    first = re.split(r"[，,。；;！!\s]", text.normal, maxsplit=1)[0].lower()
+    for candidate in (text.bare, bare, _LEADING.sub("", bare), first, Text.normalised(first).core):
         if candidate in _words("affirmative"):
             return True
         if candidate in _words("negative"):
@@ -169,12 +164,12 @@ def _yes_no(text: str, bare: str, intent: str | None) -> bool | None:
     return None
 
 
-def _contextual(asked: str, text: str, intent: str | None, entities: Iterable[dict],
+def _contextual(asked: str, text: Text, intent: str | None, entities: Iterable[dict],
                 options: list[dict] | None = None) -> Any:
     """The value a short reply gives to the question that was asked ("28", "是", "两年", "2", "租的备案了"),
     or None."""
     kind = FIELD_SPECS[asked][0]
-    bare = _bare(text) or _PUNCT.sub("", normalize(text)).lower()
+    bare = text.core or text.bare
     if SKIP.match(bare):
         return None
     number = next((e.get("value") for e in entities or [] if e.get("entity") in ("number", "duration_months")), None)
@@ -203,9 +198,9 @@ def _contextual(asked: str, text: str, intent: str | None, entities: Iterable[di
             return 0
         if months is None:
             months = _whole(number if number is not None else parse_number(text))
-            if months is not None and re.search(r"年", text or "") is None and months > 100:
+            if months is not None and "年" not in text.normal and months > 100:
                 return None
-        if months is not None and _NOT_YET.search(normalize(text)):
+        if months is not None and _NOT_YET.search(text.normal):
             months = max(months - 1, 0)
         return months
     return None
@@ -215,7 +210,7 @@ def _whole(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, float)) and float(value).is_integer() else None
 
 
-def read_message(text: str, intent: str | None, entities: Iterable[dict], asked: str | None) -> FactReading:
+def read_message(text: Text, intent: str | None, entities: Iterable[dict], asked: str | None) -> FactReading:
     """Every fact a message states, plus its answer to the question that was asked."""
     entities = list(entities or [])
     facts, errors = _entity_facts(entities)
@@ -223,23 +218,23 @@ def read_message(text: str, intent: str | None, entities: Iterable[dict], asked:
     if "age" not in facts:
         span = next((e.get("value") for e in entities if e.get("entity") == "age_range"), None)
         if span is None and asked == "age":
-            found = parse_age_range(text or "")
+            found = parse_age_range(text)
             span = list(found) if found else None
         # a typed payload ("/inform{\"age_range\": …}") may carry anything: only two ages in order are a range
         low, high = (_whole(span[0]), _whole(span[1])) if isinstance(span, (list, tuple)) and len(span) == 2 \
             else (None, None)
         if low is not None and high is not None and 0 <= low <= high <= 120:
             reading.age_range = [low, high]
-    if asked in FIELD_SPECS and asked not in facts and not _HYPOTHESIS.search(text or ""):
-        value = _contextual(asked, text or "", intent, entities, ask_options(asked))
+    if asked in FIELD_SPECS and asked not in facts and not _HYPOTHESIS.search(text.raw):
+        value = _contextual(asked, text, intent, entities, ask_options(asked))
         if value is not None:
             try:
                 reading.facts[asked] = convert_field(asked, value)
                 reading.contextual.add(asked)
             except ValueError as exc:
                 reading.errors.append(str(exc))
-    date = _DATE.search(normalize(text or ""))
-    if date and any(w in (text or "") for w in _AS_OF_WORDS):
+    date = _DATE.search(text.normal)
+    if date and any(w in text.raw for w in _AS_OF_WORDS):
         with contextlib.suppress(ValueError):  # "2023-02-30" is no date: no rules' date is set
             reading.as_of = dt.date(*map(int, date.groups())).isoformat()
     return reading
@@ -249,7 +244,7 @@ _SHORT_NO = re.compile(r"^[没不未无].{0,3}$")   # "没在交", "不在交了
 _CLAUSE_ANSWER = 8   # a clause of a paired reply longer than this (its bare form) answers neither half
 
 
-def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: str | None,
+def read_reply(text: Text, intent: str | None, entities: Iterable[dict], asked: str | None,
                also: str | None = None) -> FactReading:
     """`read_message` for the reply to the pending question; with `also`, the reply to a paired question
     ("您今年多大，最高学历是？"). Besides the facts it names: in clauses ("38，大专", "有，在市区办的，24个月") each clause
@@ -260,8 +255,8 @@ def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: s
         return read_message(text, intent, entities, asked)
     reading = read_message(text, intent, entities, None)
     both_bool = FIELD_SPECS[asked][0] == FIELD_SPECS[also][0] == "bool"
-    clauses = [c for c in re.split(r"[，,、；;。\s]+", normalize(text or "")) if c]
-    bare = _bare(text)
+    clauses = [Text.normalised(c) for c in re.split(r"[，,、；;。\s]+", text.normal) if c]
+    bare = text.core
     if len(clauses) >= 2:
         from assistant.understanding.facts import extract_facts
 
@@ -270,13 +265,13 @@ def read_reply(text: str, intent: str | None, entities: Iterable[dict], asked: s
                 continue  # "没有职称，三级": a clause that names its field answers no other
             # a bare yes or no answers the question at its place ("是的，没退休"), or confirms the other clause
             # ("对，在苏州工作" says nothing of retiring)
-            yes_no = _bare(clause) in _words("affirmative") | _words("negative")
+            yes_no = clause.core in _words("affirmative") | _words("negative")
             names = (asked, also)[position:position + 1] if yes_no else (asked, also)
-            if not yes_no and len(_bare(clause)) > _CLAUSE_ANSWER:
+            if not yes_no and len(clause.core) > _CLAUSE_ANSWER:
                 continue  # "我喊了五遍才转成功": a remark, not "5 months"
-            about = bool(cues.cue("subject").pattern.match(clause))   # "父母在老家"
+            about = bool(cues.cue("subject").pattern.match(clause.normal))   # "父母在老家"
             for name in (n for n in names if n not in reading.facts):
-                if FIELD_SPECS[name][0] == "bool" and not (yes_no or about or _SHORT_NO.match(_bare(clause))):
+                if FIELD_SPECS[name][0] == "bool" and not (yes_no or about or _SHORT_NO.match(clause.core)):
                     continue  # a yes/no half takes a yes or a no ("没在交"): "有问题我再问你哈", "非常感谢" are neither
                 one = read_message(clause, None, [], name)
                 if name in one.facts:
@@ -316,15 +311,15 @@ _HYPOTHETICAL = re.compile(r"^(那么?|那|如果|要是|假如|假设|万一|�
 _HYPOTHESIS = cues.cue("hypothesis").pattern
 
 
-def read_hypothesis(text: str) -> FactReading:
+def read_hypothesis(text: Text) -> FactReading:
     """The facts of a what-if question ("那如果我再交半年社保呢？"), read as if they were stated."""
     from assistant.understanding.facts import extract_facts
 
-    clause = _PUNCT.sub("", normalize(text or ""))
+    clause = _PUNCT.sub("", text.normal)
     while True:
         stripped = _HYPOTHETICAL.sub("", clause)
         if stripped == clause:
             break
         clause = stripped
-    facts, errors = _entity_facts({"entity": k, "value": v} for k, v in extract_facts(clause).items())
+    facts, errors = _entity_facts({"entity": k, "value": v} for k, v in extract_facts(Text.normalised(clause)).items())
     return FactReading(facts, errors)

@@ -112,7 +112,7 @@ def _side(text: Text, msg: Message, question: bool) -> str | None:
     if cues.has("why_ask", text):
         return "why_ask"
     if ((msg.intent == "what_if" and sure) or (question and cues.has("what_if", text))) \
-            and dialogue.read_hypothesis(text.raw).facts:
+            and dialogue.read_hypothesis(text).facts:
         return "what_if"
     if (msg.intent == "why_not" and sure) or (question and cues.has("why_not", text)):
         return "why_not"
@@ -124,12 +124,12 @@ def _side(text: Text, msg: Message, question: bool) -> str | None:
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 
 
-def _asking_clause(text: Text) -> str:
+def _asking_clause(text: Text) -> Text:
     """The clause that asks ("刚来苏州四个月，在厂里上班，想办居住证" -> "想办居住证"): the last clause with a
     question or a wish, when the message has several; else the whole message."""
-    clauses = [c for c in _CLAUSE.split(text.normal) if c]
+    clauses = [Text.normalised(c) for c in _CLAUSE.split(text.normal) if c]
     asking = [c for c in clauses if cues.has("question", c) or cues.has("want", c)]
-    return asking[-1] if len(clauses) > 1 and asking else text.raw
+    return asking[-1] if len(clauses) > 1 and asking else text
 
 
 def place_in(text: Text) -> str | None:
@@ -143,18 +143,18 @@ def read(state: State, msg: Message) -> Reading:
     text = Text.of(raw)
     payload = raw.startswith("/")
     chinese = bool(_CJK.search(raw))
-    rest = Text.of(cues.cue("opener").pattern.sub("", text.normal)) if chinese and not payload else text
+    rest = Text.normalised(cues.cue("opener").pattern.sub("", text.normal)) if chinese and not payload else text
     opened = bool(rest.bare) and rest.bare != text.bare     # "对了，居住证怎么办？": the rest is what it says
     rest = rest if opened else text
     question = not payload and cues.has("question", rest)
     clause = _asking_clause(rest)
     retrieved = [] if payload else retrieval.retriever().rank(clause)
     # Another city's rules ("长沙居住证怎么办") get no Suzhou answer, however sure the selector is.
-    topics = retrieval.fuse(msg.faq, retrieved) if (retrieved or msg.faq) and not retrieval.elsewhere(text.raw) else []
+    topics = retrieval.fuse(msg.faq, retrieved) if (retrieved or msg.faq) and not retrieval.elsewhere(text) else []
     # The selector read the whole message; when only a part of it asks ("对了，…", "…，想办居住证"), the two
     # opinions agreeing on the top topic is enough.
     agreed = None
-    if not payload and clause != text.raw and retrieved and msg.faq and topics \
+    if not payload and clause != text and retrieved and msg.faq and topics \
             and retrieved[0][0] == msg.faq[0][0] == topics[0][0]:
         agreed = topics[0][0]
     # A statement the retriever finds close to a known phrasing ("2023苏州积分落户申请条件") asks that topic.
@@ -168,7 +168,7 @@ def read(state: State, msg: Message) -> Reading:
     # A remark ("好难啊", "那就好") is never a yes or a no by the classifier's guess: only its words may answer.
     said = None if payload or opened else cues.remark(text)
     # A remark is read as the reply to one question, never clause by clause against a pair ("非常感谢，有问题…").
-    facts = dialogue.read_reply(hide_masks(rest.raw), None if said else msg.intent, entities, asked,
+    facts = dialogue.read_reply(Text.normalised(hide_masks(rest.normal)), None if said else msg.intent, entities, asked,
                                state.also if asked and not said else None)
     # A remark said with nothing else ("好麻烦啊", "等一下", "你是机器人吗") is no answer and no skip.
     remark = None if facts.facts else said
@@ -187,7 +187,7 @@ def read(state: State, msg: Message) -> Reading:
     return Reading(
         text=text, facts=facts, pending=pending, also=state.also if pending else None, offer=state.offer, payload=payload, chinese=chinese,
         foreign=not chinese and not payload and bool(_LATIN.search(raw)), question=question, remark=remark,
-        skip=bool(pending) and dialogue.is_skip(raw), command=_command(text, chinese),
+        skip=bool(pending) and dialogue.is_skip(text), command=_command(text, chinese),
         choice=_faq_choice(msg, state.offer, text), side=None if payload else _side(rest, msg, question),
         topics=topics, agreed=agreed, phrased=phrased, place=place, greeting=cues.has("greeting", text), thanks=thanks,
         first_person=cues.has("first_person", text), intent=msg.intent, confidence=msg.confidence)

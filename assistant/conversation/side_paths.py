@@ -14,6 +14,7 @@ from assistant.conversation.reading import INTENT_SURE, Reading
 from assistant.conversation.state import Message, Say, State, _Builder
 from assistant.policy.rules import CHANNEL_IDS, policy
 from assistant.understanding import cues, faq, retrieval
+from assistant.understanding.cues import Text
 
 # --- side paths: answered, then the interview resumes ------------------------------------------------------
 
@@ -21,12 +22,12 @@ def _assessment(st: State) -> dict:
     return dialogue.plan(st.values, st.as_of, st.skipped, st.mode, st.age_range).assessment
 
 
-def _what_if(b: _Builder, msg: Message) -> None:
-    """Row 10: the engine on the changed facts; nothing is stored."""
+def _what_if(b: _Builder, text: Text) -> None:
+    """Row what_if: the engine on the changed facts; nothing is stored."""
     st = b.state
-    reading = dialogue.read_hypothesis(msg.text)
+    reading = dialogue.read_hypothesis(text)
     changes = dict(reading.facts)
-    if cues.has("more", msg.text or ""):  # "再交半年": months on top of what is known
+    if cues.has("more", text):  # "再交半年": months on top of what is known
         for name in list(changes):
             if name in dialogue.MONTH_FIELDS:
                 base = st.values.get(name)

@@ -103,7 +103,7 @@ def rows() -> list[tuple[str, Test, Handler]]:
         ("start", lambda r, st: not r.pending and r.offer == "check" and (
             cues.accepts(r.text) or r.intent in ("affirm", "want_settle")), lambda b, r, m: _next(b, "start")),
         ("why_ask", lambda r, st: r.side == "why_ask", _row_side(lambda b, r, m: _why_ask(b))),
-        ("what_if", lambda r, st: r.side == "what_if", _row_side(lambda b, r, m: _what_if(b, m))),
+        ("what_if", lambda r, st: r.side == "what_if", _row_side(lambda b, r, m: _what_if(b, r.text))),
         ("why_not", lambda r, st: r.side == "why_not", _row_side(lambda b, r, m: _why_not(b, m))),
         ("points_gap", lambda r, st: r.side == "points_gap", _row_side(lambda b, r, m: _points_gap(b))),
         ("remark", lambda r, st: r.remark is not None, _row_remark),

@@ -1,6 +1,6 @@
 """The cue words of assistant/understanding/cues.yml, compiled once: what tells a question, a yes, a remark, a command.
 
-`Text` is a message normalised once (its normal form and its bare form); `cue(name)` is a compiled cue and
+`Text` (assistant/understanding/parsing.py) is a message normalised once; `cue(name)` is a compiled cue and
 `has(name, text)` looks for it where cues.yml says. Nothing else in the conversation keeps word lists.
 """
 from __future__ import annotations
@@ -13,11 +13,9 @@ from typing import Any
 
 import yaml
 
-from assistant.understanding.parsing import normalize
+from assistant.understanding.parsing import Text
 
 CUES_FILE = Path(__file__).with_name("cues.yml")
-_PUNCT = re.compile(r"[\s，。！？、,.!?;；:：~～…\"'“”‘’（）()]+")
-_PARTICLES = re.compile(r"(?:的|了|呢|呀|啊|哦|吧|哈|啦|嘛|哟|喔|额|呃)+$")
 
 
 @functools.cache
@@ -59,27 +57,9 @@ def remark_kinds() -> list[str]:
     return [name[len("remark_"):] for name in _data()["cues"] if name.startswith("remark_")]
 
 
-@dataclass(frozen=True)
-class Text:
-    """A message normalised once: `raw` as typed, `normal` (simplified, half-width, squeezed), `lower`
-    (normal, lower case), `bare` (no spaces or punctuation, lower case) and `core` (bare without the
-    trailing particles 的了呢…)."""
-
-    raw: str
-    normal: str
-    lower: str
-    bare: str
-    core: str
-
-    @classmethod
-    def of(cls, raw: str | None) -> Text:
-        normal = normalize(raw or "")
-        bare = _PUNCT.sub("", normal).lower()
-        return cls(raw or "", normal, normal.lower(), bare, _PARTICLES.sub("", bare))
-
-
 def has(name: str, text: Text | str) -> bool:
-    return cue(name).find(text if isinstance(text, Text) else Text.of(text)) is not None
+    """The cue is in the text (a `Text`; a plain string is a part of a normal text, a clause or a word)."""
+    return cue(name).find(text if isinstance(text, Text) else Text.normalised(text)) is not None
 
 
 def remark(text: Text) -> str | None:
@@ -99,7 +79,7 @@ def answer_word(bare: str) -> bool | None:
 def accepts(text: Text) -> bool:
     """Yes to an offer: an affirmative answer or an accepting word ("好的", "来吧")."""
     return answer_word(text.core) is True or answer_word(text.bare) is True or has("accept", text) \
-        or has("accept", Text.of(text.core))
+        or has("accept", Text.normalised(text.core))
 
 
 @functools.cache

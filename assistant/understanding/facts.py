@@ -55,10 +55,12 @@ def _table() -> Table:
 
 # --------------------------------------------------------------------------- normalisation with offsets
 
-def _normalized_with_offsets(text: str) -> tuple[str, list[int] | None]:
+def _normalized_with_offsets(text: str | parsing.Text) -> tuple[str, list[int] | None]:
     """parsing.normalize(text) and, for each of its characters, the index of the original character
     it came from (None: identical positions).  normalize converts character by character except that it
     truncates, squeezes whitespace runs to one character and strips; all three only shorten the text."""
+    if isinstance(text, parsing.Text):  # normalised already: offsets index its normal form
+        return text.normal, None
     if not isinstance(text, str):
         return "", None
     norm = parsing.normalize(text)
@@ -201,10 +203,11 @@ def _drop_contradictions(found: dict[str, tuple[Any, int, int]]) -> None:
             del found[small], found[large]
 
 
-def fact_spans(text: str) -> list[dict]:
+def fact_spans(text: str | parsing.Text) -> list[dict]:
     """Every fact the message states, as Rasa-style entities:
     [{"entity": field, "value": contract value, "start": s, "end": e}, ...] sorted by position;
-    offsets index the ORIGINAL text (text[s:e] is the phrase that states the fact)."""
+    offsets index the ORIGINAL text (text[s:e] is the phrase that states the fact; for a `Text`, its normal
+    form)."""
     try:
         norm, index = _normalized_with_offsets(text)
         if not norm:
@@ -222,7 +225,7 @@ def fact_spans(text: str) -> list[dict]:
         return []
 
 
-def extract_facts(text: str) -> dict[str, object]:
+def extract_facts(text: str | parsing.Text) -> dict[str, object]:
     """Profile field -> contract value for every fact the message clearly states (docs/interfaces.md §1):
     enum ids, the area's canonical name, bools, ints, a float for home_area_m2.  A field the message
     leaves unclear is left out (the assistant asks).  Never raises on a message."""

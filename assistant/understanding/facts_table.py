@@ -45,7 +45,8 @@ def _strip_groups(pattern: str) -> str:
     return re.sub(r"\(\?P<\w+>", "(?:", pattern)
 
 
-def _as_age(text: str) -> int | None:
+def _as_age(snippet: str) -> int | None:
+    text = parsing.Text.normalised(snippet)   # a part of the message's normal form
     if parsing.parse_age_range(text) is not None:  # "四十多岁" is no single age
         return None
     age = parsing.parse_age(text)
@@ -57,7 +58,7 @@ def _as_age(text: str) -> int | None:
 
 
 def _as_age_range(text: str) -> list[int] | None:
-    span = parsing.parse_age_range(text)
+    span = parsing.parse_age_range(parsing.Text.normalised(text))
     return None if span is None else list(span)
 
 
@@ -71,11 +72,11 @@ def _as_area_type(text: str) -> str | None:
 
 
 def _as_m2(text: str) -> float | None:
-    return parsing.parse_area_m2(text)
+    return parsing.parse_area_m2(parsing.Text.normalised(text))
 
 
 def _as_months(text: str) -> int | None:
-    return parsing.parse_months(text)
+    return parsing.parse_months(parsing.Text.normalised(text))
 
 
 # name -> (function(group text, options) -> value or None, allowed options).  In facts.yml:

@@ -17,11 +17,13 @@ Conventions for vague phrasings (residents rarely give exact figures):
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["normalize", "parse_number", "parse_months", "parse_age", "parse_age_range", "parse_area_m2"]
+__all__ = ["normalize", "Text", "parse_number", "parse_months", "parse_age", "parse_age_range", "parse_area_m2"]
 
 # Bounds per-message latency (OpenCC is linear but not free); real chat messages are far shorter.
 MAX_CHARS = 4000
@@ -74,6 +76,47 @@ def normalize(text: str) -> str:
     return _t2s(text).strip()
 
 
+
+_PUNCT = re.compile(r"[\s，。！？、,.!?;；:：~～…\"'“”‘’（）()]+")
+_PARTICLES = re.compile(r"(?:的|了|呢|呀|啊|哦|吧|哈|啦|嘛|哟|喔|额|呃)+$")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message normalised once: `raw` as typed and `normal` (`normalize(raw)`); `lower`, `bare` (no spaces
+    or punctuation, lower case) and `core` (bare without the trailing particles 的了呢…) are derived from
+    `normal` when first read. The turn passes this value on; nothing normalises the message again."""
+
+    raw: str
+    normal: str
+
+    @classmethod
+    def of(cls, raw: str | None) -> Text:
+        return cls(raw or "", normalize(raw or ""))
+
+    @classmethod
+    def normalised(cls, normal: str) -> Text:
+        """A part of a normal text (a clause, the text after an opener): normal already."""
+        return cls(normal, normal.strip())
+
+    @functools.cached_property
+    def lower(self) -> str:
+        return self.normal.lower()
+
+    @functools.cached_property
+    def bare(self) -> str:
+        return _PUNCT.sub("", self.normal).lower()
+
+    @functools.cached_property
+    def core(self) -> str:
+        return _PARTICLES.sub("", self.bare)
+
+
+def _normal(text: str | Text) -> str:
+    """The normal form of a text, normalised only if it is not a `Text` already."""
+    return text.normal if isinstance(text, Text) else normalize(text)
+
+
 # --------------------------------------------------------------------------- numbers
 
 _CN_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
@@ -119,9 +162,9 @@ def _to_number(token: str) -> int | float | None:
     return _tidy(value)
 
 
-def parse_number(text: str) -> int | float | None:
+def parse_number(text: str | Text) -> int | float | None:
     """Return the first number (Arabic or Chinese, e.g. "两千二" -> 2200) in the text, else None."""
-    text = normalize(text)
+    text = _normal(text)
     if not text:
         return None
     text = _NOT_NUMBER_RE.sub(" ", text)
@@ -225,10 +268,10 @@ def _states_none(text: str) -> bool:
     return bool(_NEGATION_RE.search(text)) and not _QUESTION_RE.search(text)
 
 
-def parse_months(text: str) -> int | None:
+def parse_months(text: str | Text) -> int | None:
     """Return the first duration in the text as whole months ("三年半" -> 42, "没交过" -> 0);
     a bare number without 年/月 gives None.  Vague words follow the module docstring."""
-    text = normalize(text)
+    text = _normal(text)
     if not text:
         return None
     found = _durations(text)
@@ -280,16 +323,16 @@ def _age_in(text: str) -> int | None:
     return None
 
 
-def parse_age(text: str) -> int | None:
+def parse_age(text: str | Text) -> int | None:
     """Return an exact age (周岁) stated in the text ("二十八岁", "今年28"), 0..120, else None; a vague
     or nominal age ("四十多岁", "虚岁36") is not exact: see parse_age_range."""
-    return _age_in(normalize(text))
+    return _age_in(_normal(text))
 
 
-def parse_age_range(text: str) -> tuple[int, int] | None:
+def parse_age_range(text: str | Text) -> tuple[int, int] | None:
     """The range of 周岁 a vague or nominal age allows ("四十多岁" -> (40, 49), "虚岁36" -> (34, 35)),
     else None (no age, or an exact one)."""
-    for m in AGE.finditer(normalize(text)):
+    for m in AGE.finditer(_normal(text)):
         span = _age_span(m)
         if span is not None:
             return span if span[0] != span[1] else None
@@ -322,6 +365,6 @@ def _area_in(text: str) -> float | None:
     return None
 
 
-def parse_area_m2(text: str) -> float | None:
+def parse_area_m2(text: str | Text) -> float | None:
     """Return a floor area in square metres ("90平", "一百二十平", "89.5平方"), else None."""
-    return _area_in(normalize(text))
+    return _area_in(_normal(text))

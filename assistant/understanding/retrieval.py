@@ -53,8 +53,12 @@ def calibration() -> Calibration:
     return Calibration()
 
 
-def _key(text: str) -> str:
-    return _FILLER.sub("", Text.of(text).bare) or Text.of(text).bare
+def _text(text: str | Text) -> Text:
+    return text if isinstance(text, Text) else Text.of(text)
+
+
+def _key(text: Text) -> str:
+    return _FILLER.sub("", text.bare) or text.bare
 
 
 # Latin words are words, not letters: with the letters' 1–2-grams every English question looked like every English
@@ -78,16 +82,18 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word.endswith("e") else word
 
 
-def _grams(text: str) -> list[str]:
+def _grams(text: str | Text) -> list[str]:
     """What the retriever compares: character 1–2-grams of the question without its filler words (`_key`), Latin
-    letters left out, and the question's English words, stemmed, as words."""
+    letters left out, and the question's English words, stemmed, as words. A phrasing is a str, a message its
+    `Text`."""
+    text = _text(text)
     key = _key(text)
     grams = [key[i: i + n] for n in Retriever.NGRAMS for i in range(len(key) - n + 1)] \
         if not _LATIN.search(key) else []
     if grams:
         return grams
     chars = _LATIN.sub("", key)
-    words = _HUKOU.sub(" hukou ", Text.of(text).lower)
+    words = _HUKOU.sub(" hukou ", text.lower)
     return [chars[i: i + n] for n in Retriever.NGRAMS for i in range(len(chars) - n + 1)] + \
         [_stem(w) for w in _LATIN.findall(words) if w not in _ENGLISH_FILLER]
 
@@ -125,9 +131,10 @@ class Retriever:
         self.matrix = self.vectorizer.fit_transform([text for _, text in examples])
         self._rows = {t: np.array([i for i, u in enumerate(self.topics) if u == t]) for t in dict.fromkeys(self.topics)}
 
-    def rank(self, text: str, top: int = 5) -> list[tuple[str, float]]:
+    def rank(self, text: str | Text, top: int = 5) -> list[tuple[str, float]]:
         import numpy as np
 
+        text = _text(text)
         if not _grams(text):
             return []
         scores = (self.matrix @ self.vectorizer.transform([text]).T).toarray().ravel()
@@ -137,8 +144,9 @@ class Retriever:
         return sorted(((t, s) for t, s in best.items() if s > 0.0), key=lambda ts: -ts[1])[:top]
 
 
-def elsewhere(text: str) -> bool:
+def elsewhere(text: str | Text) -> bool:
     """The question is bound to another city's rules: it names one and no place of Suzhou's ("长沙居住证…")."""
+    text = text.normal if isinstance(text, Text) else text
     return bool(_OTHER_CITY.search(text)) and not _SUZHOU.search(text)
 
 
