@@ -43,6 +43,7 @@ class State:
     def from_slots(cls, slots: dict) -> State:
         """The state from a tracker's slots (Rasa keeps numbers as floats)."""
         get = slots.get
+        age_range = get(SLOTS["age_range"])
         return cls(
             values=profile_values(slots),
             as_of=get(SLOTS["as_of"]),
@@ -53,7 +54,7 @@ class State:
             skipped=list(get(SLOTS["skipped"]) or []),
             mode=get(SLOTS["mode"]) or MODE_DECIDE,
             answered=bool(get(SLOTS["answered"])),
-            age_range=list(get(SLOTS["age_range"])) if get(SLOTS["age_range"]) else None,
+            age_range=list(age_range) if age_range else None,
             offer=get(SLOTS["offer"]),
             handoff=bool(get(SLOTS["handoff"])),
             last_assessment=get(SLOTS["last_assessment"]),
