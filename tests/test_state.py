@@ -56,7 +56,8 @@ def test_only_what_changed_is_set_and_after_a_restart_everything_the_state_holds
     after = dataclasses.replace(STATE, values={**STATE.values, "age": 29}, failed=0, asked=None)
     assert slot_changes(STATE, after) == [("age", 29), (SLOTS["asked"], None), (SLOTS["failed"], 0.0)]
     restarted = slot_changes(STATE, State(values={"age": 29}, asks={"age": 1}), restart=True)
-    assert restarted == [("age", 29), (SLOTS["asks"], {"age": 1})]   # the tracker starts empty
+    # the tracker starts empty: every value the state holds is set, the default mode too
+    assert restarted == [("age", 29), (SLOTS["asks"], {"age": 1}), (SLOTS["mode"], "decide")]
 
 
 def test_the_console_shows_a_conversation_from_the_slots():
