@@ -1,7 +1,9 @@
 """The one custom action: the Rasa tracker in, assistant.conversation.turn.turn, events and messages out.
 
 Nothing is decided here (docs/readings.md, assistant/conversation/turn.py): this module only translates the slots
-into a State and the latest message into a Message, and the Turn back into bot messages and slot events.
+into a State and the latest message into a Message, and the Turn back into bot messages and slot events. Which
+slots hold the state, and which change, the State says (assistant/conversation/state.py: State.from_slots,
+slot_changes); here they only become rasa_sdk events.
 """
 from __future__ import annotations
 
@@ -11,16 +13,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from assistant.conversation import dialogue
-from assistant.conversation.turn import Message, State, Turn, turn
-from assistant.policy.profile import PROFILE_FIELDS
+from assistant.conversation.state import State, slot_changes
+from assistant.conversation.turn import Message, Turn, turn
 
-# The slots of the conversation's own state, beside the profile fields.
-STATE_SLOTS = {
-    "as_of": "as_of", "asked": "asked_field", "also": "asked_also", "asks": "ask_counts", "failed": "failed_attempts",
-    "skipped": "skipped_fields", "mode": "interview_mode", "answered": "answered", "age_range": "age_range",
-    "offer": "pending_offer", "handoff": "handoff_requested", "last_assessment": "last_assessment",
-}
 # Kept with every bot message of a turn (the BotUttered metadata, stored with the tracker): the row of the
 # decision table that decided it, for the staff's conversation review (assistant/tools/review.py). Channels do not
 # send metadata on to residents.
@@ -28,23 +23,8 @@ BRANCH_KEY = "turn_branch"
 
 
 def state_of(tracker: Tracker) -> State:
-    """The conversation's state from the slots (Rasa keeps numbers as floats)."""
-    slots = tracker.current_slot_values()
-    return State(
-        values=dialogue.profile_values(slots),
-        as_of=slots.get("as_of"),
-        asked=slots.get("asked_field"),
-        also=slots.get("asked_also"),
-        asks={k: int(v) for k, v in (slots.get("ask_counts") or {}).items()},
-        failed=int(slots.get("failed_attempts") or 0),
-        skipped=list(slots.get("skipped_fields") or []),
-        mode=slots.get("interview_mode") or dialogue.MODE_DECIDE,
-        answered=bool(slots.get("answered")),
-        age_range=list(slots.get("age_range")) if slots.get("age_range") else None,
-        offer=slots.get("pending_offer"),
-        handoff=bool(slots.get("handoff_requested")),
-        last_assessment=slots.get("last_assessment"),
-    )
+    """The conversation's state from the slots (the State knows its slots: assistant/conversation/state.py)."""
+    return State.from_slots(tracker.current_slot_values())
 
 
 def message_of(tracker: Tracker) -> Message:
@@ -63,18 +43,9 @@ def message_of(tracker: Tracker) -> Message:
 
 
 def events_of(before: State, result: Turn) -> list[EventType]:
-    """Slot events for what changed (everything after a restart)."""
-    after = result.state
+    """Slot events for what changed (everything after a restart), as the state gives them (slot_changes)."""
     events: list[EventType] = [Restarted()] if result.restart else []
-    old = State() if result.restart else before
-    for name in PROFILE_FIELDS:
-        if after.values.get(name) != old.values.get(name):
-            events.append(SlotSet(name, after.values.get(name)))
-    for attr, slot in STATE_SLOTS.items():
-        value = getattr(after, attr)
-        if value != getattr(old, attr) or (result.restart and value):
-            events.append(SlotSet(slot, float(value) if attr == "failed" else value))
-    return events
+    return events + [SlotSet(slot, value) for slot, value in slot_changes(before, result.state, result.restart)]
 
 
 class ActionTurn(Action):

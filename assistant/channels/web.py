@@ -29,7 +29,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from assistant.channels import review
-from assistant.channels.pages import WEB, console_answer, conversation, schema, terms, texts
+from assistant.channels.pages import WEB, schema, terms, texts
+from assistant.conversation.console import console_answer, conversation
 from assistant.policy.profile import (
     ProfileError,
     field_label,

@@ -1,12 +1,18 @@
 """What the conversation's state and a message are, and what a turn gives back (assistant/conversation/turn.py
-decides it): the slots' values in one dataclass, the NLU's reading of a message, the replies."""
+decides it): the slots' values in one dataclass, the NLU's reading of a message, the replies.
+
+The State names its own slots (SLOTS, beside the profile fields, each its own slot): the action
+(actions/turn.py) and the console (assistant/conversation/console.py) read a tracker's slots with
+State.from_slots, and the action sets what slot_changes gives; domain.yml declares the same slots
+(tests/test_state.py)."""
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.conversation.dialogue import MODE_DECIDE
+from assistant.conversation.dialogue import MODE_DECIDE, profile_values
+from assistant.policy.profile import PROFILE_FIELDS
 
 MAX_ASKS = 3
 SKIPS_TO_PAUSE = 5     # this many new questions in a row answered "不知道": the answer so far, and the offer to go on
@@ -32,6 +38,49 @@ class State:
                                             # by "您是想问…"), offered last turn
     handoff: bool = False
     last_assessment: dict | None = None
+
+    @classmethod
+    def from_slots(cls, slots: dict) -> State:
+        """The state from a tracker's slots (Rasa keeps numbers as floats)."""
+        get = slots.get
+        age_range = get(SLOTS["age_range"])
+        return cls(
+            values=profile_values(slots),
+            as_of=get(SLOTS["as_of"]),
+            asked=get(SLOTS["asked"]),
+            also=get(SLOTS["also"]),
+            asks={k: int(v) for k, v in (get(SLOTS["asks"]) or {}).items()},
+            failed=int(get(SLOTS["failed"]) or 0),
+            skipped=list(get(SLOTS["skipped"]) or []),
+            mode=get(SLOTS["mode"]) or MODE_DECIDE,
+            answered=bool(get(SLOTS["answered"])),
+            age_range=list(age_range) if age_range else None,
+            offer=get(SLOTS["offer"]),
+            handoff=bool(get(SLOTS["handoff"])),
+            last_assessment=get(SLOTS["last_assessment"]),
+        )
+
+
+# The slots of the conversation's own state (State attribute -> slot name), beside the profile fields (each
+# its own slot, State.values), in the order the action sets them.
+SLOTS = {
+    "as_of": "as_of", "asked": "asked_field", "also": "asked_also", "asks": "ask_counts", "failed": "failed_attempts",
+    "skipped": "skipped_fields", "mode": "interview_mode", "answered": "answered", "age_range": "age_range",
+    "offer": "pending_offer", "handoff": "handoff_requested", "last_assessment": "last_assessment",
+}
+
+
+def slot_changes(before: State, after: State, restart: bool = False) -> list[tuple[str, Any]]:
+    """(slot, value) for what changed from `before` to `after`; after a restart, every slot `after` sets (the
+    tracker then starts empty). Rasa keeps numbers as floats: the failed attempts go as one."""
+    old = State() if restart else before
+    changes = [(name, after.values.get(name)) for name in PROFILE_FIELDS
+               if after.values.get(name) != old.values.get(name)]
+    for attr, slot in SLOTS.items():
+        value = getattr(after, attr)
+        if value != getattr(old, attr) or (restart and value):
+            changes.append((slot, float(value) if attr == "failed" else value))
+    return changes
 
 
 @dataclass
