@@ -43,7 +43,7 @@ TOKEN_ENV = "CONSOLE_TOKEN"
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
                  ".js": "text/javascript; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml"}
 ASSETS = ("common.css", "chat.css", "chat.js", "card.js", "elder.js", "speech.js", "console.css", "console.js",
-          "icon.svg")
+          "staff.js", "icon.svg")
 
 # Nothing from another origin: scripts, styles, images and requests stay on this server.
 SECURITY_HEADERS = {
