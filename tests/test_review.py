@@ -27,7 +27,7 @@ from assistant.tools.review import choice_topic
 from assistant.tools.reviewed_nlu import DEFAULT_PATH
 from tests.support.a11y import assert_accessible
 from tests.support.review_seed import CHANNELS, OUT_OF_SCOPE, TODAY, TOKEN, WECHAT, Store, seed
-from tests.support.servers import ROOT, _env, _wait, free_port, payloads, servers
+from tests.support.servers import ROOT, _env, channels_app, payloads, servers
 from tests.test_web import SCREENSHOTS, _watch, browser_factory  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
@@ -230,28 +230,12 @@ def test_the_review_needs_the_console_token(store):
     assert requests.get(f"{base}/static/review.html", timeout=30).status_code == 404
 
 
-CONSOLE_ONLY = """
-import sys
-from sanic import Sanic
-from rasa.core.channels.channel import register
-from assistant.channels.web import ConsoleInput
-app = Sanic("review_without_agent")
-register([ConsoleInput()], app, route="/webhooks/")
-app.run(host="127.0.0.1", port=int(sys.argv[1]), workers=1, access_log=False, motd=False)
-"""
-
-
 @pytest.mark.parametrize("token", ["", "set"], ids=["no CONSOLE_TOKEN", "no SQL store"])
 def test_without_a_token_or_a_store_the_review_answers_503(tmp_path, token):
-    port = free_port()
     env = {**_env(tmp_path / "tracker.db", 0), "CONSOLE_TOKEN": token}
-    log = tmp_path / "console.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-c", CONSOLE_ONLY, str(port)], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}/webhooks/console/review"
-        _wait(f"{base}/static/review.js", proc, log, 120)
+    ready = "/webhooks/console/review/static/review.js"
+    with channels_app("ConsoleInput()", env, tmp_path / "console.log", ready) as url:
+        base = f"{url}/webhooks/console/review"
         auth = {"Authorization": f"Bearer {token}"}
         for method, path in [("GET", "/data"), ("GET", "/conversation/x"), ("POST", "/label")]:
             r = requests.request(method, base + path, json={}, headers=auth, timeout=30)
@@ -259,9 +243,6 @@ def test_without_a_token_or_a_store_the_review_answers_503(tmp_path, token):
             assert ("CONSOLE_TOKEN" if not token else "SQL") in r.json()["error"]
         page = requests.get(base, params={"token": token or "x"}, timeout=30)
         assert page.status_code == (503 if not token else 200)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 # --- the page in a real browser ------------------------------------------------------------------------------------

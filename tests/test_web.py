@@ -7,8 +7,6 @@ import json
 import re
 import secrets
 import shutil
-import subprocess
-import sys
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,7 +20,7 @@ from assistant.policy.engine import assess
 from assistant.policy.profile import area_name, normalize_area, parse_profile
 from assistant.policy.rules import CHANNEL_IDS
 from tests.support.fixtures import load
-from tests.support.servers import ROOT, _env, _wait, free_port, interview, servers
+from tests.support.servers import ROOT, _env, channels_app, interview, servers
 
 pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
 
@@ -158,39 +156,19 @@ def test_console_page_with_the_token(srv):
     assert schema["as_of"]["kind"] == "date"
 
 
-CONSOLE_ONLY = """
-import sys
-from sanic import Sanic
-from rasa.core.channels.channel import register
-from assistant.channels.web import ConsoleInput, WebChatInput
-app = Sanic("console_without_token")
-register([WebChatInput(), ConsoleInput()], app, route="/webhooks/")
-app.run(host="127.0.0.1", port=int(sys.argv[1]), workers=1, access_log=False, motd=False)
-"""
-
-
 def test_console_without_a_configured_token_answers_503(tmp_path):
     """The channels on their own Sanic app with CONSOLE_TOKEN unset (a second Rasa server would cost a
     model load): the console says, in Chinese, what is missing; the chat page still works."""
-    port = free_port()
     env = _env(tmp_path / "tracker.db", 0)
     env.pop("CONSOLE_TOKEN", None)
-    log = tmp_path / "console.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-c", CONSOLE_ONLY, str(port)], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}/webhooks"
-        _wait(f"{base}/web/", proc, log, 120)
+    with channels_app("WebChatInput(), ConsoleInput()", env, tmp_path / "console.log", "/webhooks/web/") as url:
+        base = f"{url}/webhooks"
         page = requests.get(f"{base}/console/", params={"token": "anything"}, timeout=30)
         assert page.status_code == 503 and "CONSOLE_TOKEN" in page.text and "未启用" in page.text
         for method, path in [("POST", "/assess"), ("GET", "/conversation/x"), ("GET", "/schema")]:
             r = requests.request(method, f"{base}/console{path}", json={}, headers={"Authorization": "Bearer x"},
                                  timeout=30)
             assert r.status_code == 503 and "CONSOLE_TOKEN" in r.json()["error"], (path, r.text)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 # --- the console: assess ----------------------------------------------------------------------------------

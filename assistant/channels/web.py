@@ -44,7 +44,10 @@ TOKEN_ENV = "CONSOLE_TOKEN"
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
                  ".js": "text/javascript; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml"}
 ASSETS = ("common.css", "chat.css", "chat.js", "card.js", "elder.js", "speech.js", "console.css", "console.js",
-          "icon.svg")
+          "staff.js", "icon.svg")
+# The console's pages, each framed by the <head> they share (`_console_page`).
+CONSOLE_FRAME = "console-frame.html"
+CONSOLE_PAGES = ("console.html", "review.html", "console-locked.html")
 
 # Nothing from another origin: scripts, styles, images and requests stay on this server.
 SECURITY_HEADERS = {
@@ -68,9 +71,19 @@ def _error(status: int, message: str, **extra: Any) -> HTTPResponse:
     return _json({"error": message, **extra}, status=status, headers=headers)
 
 
+def _console_page(name: str) -> str:
+    """A page of the console: its file holds its own head lines (the title, its styles: all before `<body`) and
+    its body; the head the console's pages share is CONSOLE_FRAME, around them."""
+    own = (WEB / name).read_text(encoding="utf-8")
+    at = own.index("<body")
+    head, _, body = (WEB / CONSOLE_FRAME).read_text(encoding="utf-8").partition("{{head}}")
+    return head + own[:at] + body.replace("{{body}}", own[at:], 1)
+
+
 def _file(name: str) -> HTTPResponse:
     path = WEB / name
-    return response.raw(path.read_bytes(), content_type=CONTENT_TYPES[path.suffix], headers=SECURITY_HEADERS)
+    content = _console_page(name).encode("utf-8") if name in CONSOLE_PAGES else path.read_bytes()
+    return response.raw(content, content_type=CONTENT_TYPES[path.suffix], headers=SECURITY_HEADERS)
 
 
 def _asset(name: str) -> HTTPResponse:
@@ -148,7 +161,7 @@ class ConsoleInput(InputChannel):
     @staticmethod
     def _locked_page(status: int, message: str) -> HTTPResponse:
         words = texts()["locked"]
-        body = (WEB / "console-locked.html").read_text(encoding="utf-8")
+        body = _console_page("console-locked.html")
         for key, value in {"title": words["title"], "prompt": words["prompt"], "submit": words["submit"],
                            "message": message}.items():
             body = body.replace("{{" + key + "}}", html.escape(value))

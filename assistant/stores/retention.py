@@ -17,12 +17,12 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # before SQLAlchemy: Rasa's models use the 1.x API
 import sqlalchemy as sa
 
 from assistant import settings
+from assistant.errors import KeyedError
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB = ROOT / "var" / "tracker.db"       # what scripts/run.sh uses when RASA_DB is not set
@@ -33,12 +33,8 @@ _CHUNK = 500                                   # sender ids per DELETE (SQLite a
 EVENTS = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("timestamp"))
 
 
-class RetentionError(Exception):
+class RetentionError(KeyedError):
     """A problem the operator must fix; `key` names the message in messages.yml (purge:), `fields` fill it."""
-
-    def __init__(self, key: str, **fields: Any) -> None:
-        super().__init__(key)
-        self.key, self.fields = key, fields
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # before SQLAlchemy: Rasa's models use the 1.x API
 import sqlalchemy as sa
 
+from assistant.errors import KeyedError
 from assistant.tools.review import ConversationReview, review
 
 EVENTS = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("type_name"),
@@ -42,12 +43,8 @@ class Range:
         return time.mktime(dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time()).timetuple())
 
 
-class RangeError(ValueError):
+class RangeError(KeyedError, ValueError):
     """A date range the review cannot read; `key` names the message in assistant/tools/review.yml (range:)."""
-
-    def __init__(self, key: str, **fields: object) -> None:
-        super().__init__(key)
-        self.key, self.fields = key, fields
 
 
 def parse_range(since: str | None, until: str | None, today: dt.date | None = None) -> Range:

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from assistant.errors import KeyedError
 from assistant.policy.rules import policy
 from assistant.stores.privacy import mask
 from assistant.understanding.parsing import normalize
@@ -47,12 +48,8 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml when there: 
 _PUNCT = re.compile(r"[\s，。？！、,.?!~～…：:；;“”\"'‘’（）()【】\[\]《》<>-]+")
 
 
-class LabelError(Exception):
+class LabelError(KeyedError):
     """A label that cannot be added; `key` names the message in assistant/tools/review.yml (label:)."""
-
-    def __init__(self, key: str, **fields: Any) -> None:
-        super().__init__(key)
-        self.key, self.fields = key, fields
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,20 @@
     return mark;
   }
 
+  /* A list (notes, gaps, the points' items): a line per entry, `text(entry)`, with the unverified mark where the
+   * entry's value is not verified. */
+  function markedList(cls, entries, text, terms) {
+    var list = el("ul", cls);
+    entries.forEach(function (entry) {
+      var li = el("li", "", text(entry));
+      if (entry.verified === false) li.appendChild(unverifiedMark(terms));
+      list.appendChild(li);
+    });
+    return list;
+  }
+
+  function textOf(entry) { return entry.text; }
+
   /* "依据：《文件》条款 · 2024-01-01起施行" and the unverified mark. */
   function citation(source, verified, terms) {
     var line = el("div", "citation");
@@ -116,23 +130,12 @@
     box.appendChild(list);
 
     if (channel.notes && channel.notes.length) {
-      var notes = el("ul", "notes");
-      channel.notes.forEach(function (n) {
-        var li = el("li", "", n.text);
-        if (n.verified === false) li.appendChild(unverifiedMark(terms));
-        notes.appendChild(li);
-      });
-      box.appendChild(notes);
+      box.appendChild(markedList("notes", channel.notes, textOf, terms));
     }
     if (channel.gaps && channel.gaps.length) {
       box.appendChild(el("div", "subhead", "怎样可以满足："));
-      var gaps = el("ul", "gaps");
+      var gaps = markedList("gaps", channel.gaps, textOf, terms);
       gaps.setAttribute("aria-label", PARTS.gaps.replace("{name}", channel.name));
-      channel.gaps.forEach(function (g) {
-        var li = el("li", "", g.text);
-        if (g.verified === false) li.appendChild(unverifiedMark(terms));
-        gaps.appendChild(li);
-      });
       box.appendChild(gaps);
     }
     if (channel.missing && channel.missing.length) {
@@ -166,13 +169,9 @@
       points.gap_points === 0 ? "已达分值线" : "还差 " + points.gap_points + " 分"));
     box.appendChild(figures);
     if (points.items && points.items.length) {
-      var items = el("ul", "points-items");
-      points.items.forEach(function (i) {
-        var li = el("li", "", (i.label || i.item) + " " + i.points + " 分");
-        if (i.verified === false) li.appendChild(unverifiedMark(terms));
-        items.appendChild(li);
-      });
-      box.appendChild(items);
+      box.appendChild(markedList("points-items", points.items, function (i) {
+        return (i.label || i.item) + " " + i.points + " 分";
+      }, terms));
     }
     if (points.unscored_labels && points.unscored_labels.length) {
       box.appendChild(el("div", "points-unscored", "分值未公布、未计入：" + points.unscored_labels.join("、")));

@@ -1,24 +1,16 @@
 /* The hotline console: a form of the profile fields (labels from terms.yml via /schema), the engine's
  * answer (POST /assess) and a resident's conversation (GET /conversation/<id>).
- * The token comes with the link (?token=…); it is then kept in sessionStorage and sent as a Bearer header.
+ * The token, the API and "保存为测试" are staff.js's (shared with the review page).
  * Text from the server is only ever set with textContent. */
 (function () {
   "use strict";
 
-  var path = location.pathname;
-  var at = path.lastIndexOf("/webhooks/console");
-  var API = (at >= 0 ? path.slice(0, at) : "") + "/webhooks/console";
-  var TOKEN_KEY = "suzhou-luohu.console.token";
   var el = window.LuohuCard.el;
+  var staff = window.LuohuStaff;
+  var token = staff.token;
+  var api = staff.api;
+  var showNotice = staff.notice;
 
-  var token = new URLSearchParams(location.search).get("token");
-  try {
-    if (token) sessionStorage.setItem(TOKEN_KEY, token);
-    else token = sessionStorage.getItem(TOKEN_KEY);
-  } catch (e) { /* no session storage: keep it in memory */ }
-  if (new URLSearchParams(location.search).has("token") && history.replaceState) {
-    history.replaceState(null, "", location.pathname);  // keep the token out of the address bar and history
-  }
   // the review page is opened by a link, which cannot send the Bearer header: it takes the token as the console
   // did (?token=…, then keeps it in sessionStorage and drops it from the address bar)
   Array.prototype.forEach.call(document.querySelectorAll('a[href="review"]'), function (link) {
@@ -32,29 +24,10 @@
   var schema = null;
   var form = document.getElementById("profile");
   var fieldsBox = document.getElementById("fields");
-  var notice = document.getElementById("notice");
   var errorsBox = document.getElementById("errors");
   var answer = document.getElementById("answer");
   var placeholder = document.getElementById("placeholder");
   var conversationBox = document.getElementById("conversation");
-
-  function api(method, url, body) {
-    var options = {method: method, headers: {"Authorization": "Bearer " + (token || "")}};
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(API + url, options).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) {
-        return {status: r.status, ok: r.ok, data: data};
-      });
-    });
-  }
-
-  function showNotice(text) {
-    notice.textContent = text || "";
-    notice.hidden = !text;
-  }
 
   function refused(res) {
     if (res.status === 401 || res.status === 503) {
@@ -358,7 +331,7 @@
     testButton.type = "button";
     testButton.id = "save-test";
     testButton.title = "把这段会话下载为对话测试（YAML，个人信息已打码），核对预期结果后放入 tests/conversations/";
-    testButton.addEventListener("click", function () { saveAsTest(c.sender_id); });
+    testButton.addEventListener("click", function () { staff.saveAsTest(c.sender_id); });
     actions.appendChild(fillButton);
     actions.appendChild(assessButton);
     actions.appendChild(testButton);
@@ -395,28 +368,6 @@
     }
     conversationBox.hidden = false;
     placeholder.hidden = true;
-  }
-
-  /* "保存为测试": the conversation as a conversation test (GET /conversation/<id>/test.yml, with the token in
-   * the header), downloaded as a file. */
-  function saveAsTest(senderId) {
-    fetch(API + "/conversation/" + encodeURIComponent(senderId) + "/test.yml",
-          {headers: {"Authorization": "Bearer " + (token || "")}}).then(function (r) {
-      if (!r.ok) {
-        return r.json().catch(function () { return {}; }).then(function (data) {
-          showNotice((data && data.error) || "导出失败");
-        });
-      }
-      return r.blob().then(function (blob) {
-        var link = el("a");
-        link.href = URL.createObjectURL(blob);
-        link.download = "test-" + senderId.replace(/[^A-Za-z0-9_.-]+/g, "_") + ".yml";
-        document.body.appendChild(link);
-        link.click();
-        document.body.removeChild(link);
-        setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
-      });
-    }).catch(function () { showNotice("连接助手失败，请稍后再试。"); });
   }
 
   document.getElementById("lookup").addEventListener("submit", function (event) {

@@ -1,24 +1,12 @@
 /* The conversation review (GET /webhooks/console/review): the figures of a date range, the drop-off chart
  * (dropoff.js), the conversations the filters find, and one conversation's transcript with the signals of
- * every turn, "保存为测试" and "标注正确主题". The token is the console's (?token=…, then sessionStorage,
- * sent as a Bearer header). Text from the server is only ever set with textContent. */
+ * every turn, "保存为测试" and "标注正确主题". The token and the API are the console's
+ * (staff.js). Text from the server is only ever set with textContent. */
 (function () {
   "use strict";
 
-  var path = location.pathname;
-  var at = path.lastIndexOf("/webhooks/console");
-  var API = (at >= 0 ? path.slice(0, at) : "") + "/webhooks/console";
-  var TOKEN_KEY = "suzhou-luohu.console.token";
   var el = window.LuohuCard.el;
-
-  var token = new URLSearchParams(location.search).get("token");
-  try {
-    if (token) sessionStorage.setItem(TOKEN_KEY, token);
-    else token = sessionStorage.getItem(TOKEN_KEY);
-  } catch (e) { /* no session storage: keep it in memory */ }
-  if (new URLSearchParams(location.search).has("token") && history.replaceState) {
-    history.replaceState(null, "", location.pathname);  // keep the token out of the address bar and history
-  }
+  var staff = window.LuohuStaff;
 
   var $ = function (id) { return document.getElementById(id); };
   var words = null;        // the server's labels (filters, channels, reasons, branches, topics)
@@ -32,27 +20,9 @@
     return b;
   }
 
-  function api(method, url, body) {
-    var options = {method: method, headers: {"Authorization": "Bearer " + (token || "")}};
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(API + url, options).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) {
-        return {status: r.status, ok: r.ok, data: data};
-      });
-    });
-  }
-
-  function notice(text) {
-    $("notice").textContent = text || "";
-    $("notice").hidden = !text;
-  }
-
   function failed(res) {
     if (res.ok) return false;
-    notice((res.data && res.data.error) || "请求失败（" + res.status + "）");
+    staff.notice((res.data && res.data.error) || "请求失败（" + res.status + "）");
     return true;
   }
 
@@ -121,13 +91,13 @@
     var mine = ++asked;
     $("status").textContent = "正在查询…";
     $("run").disabled = true;
-    return api("GET", query()).then(function (res) {
+    return staff.api("GET", query()).then(function (res) {
       if (mine !== asked) return;
       if (failed(res)) { $("status").textContent = ""; return; }
-      notice("");
+      staff.notice("");
       if (!words) buildControls(res.data);
       show(res.data);
-    }).catch(function () { notice("连接助手失败，请稍后再试。"); })
+    }).catch(function () { staff.notice("连接助手失败，请稍后再试。"); })
       .then(function () { if (mine === asked) $("run").disabled = false; });
   }
 
@@ -212,12 +182,12 @@
 
   function open(senderId, from, turn) {
     opener = from || null;
-    api("GET", "/review/conversation/" + encodeURIComponent(senderId)).then(function (res) {
+    staff.api("GET", "/review/conversation/" + encodeURIComponent(senderId)).then(function (res) {
       if (failed(res)) return;
-      notice("");
+      staff.notice("");
       words = words || res.data.words;
       showDetail(res.data, turn);
-    }).catch(function () { notice("连接助手失败，请稍后再试。"); });
+    }).catch(function () { staff.notice("连接助手失败，请稍后再试。"); });
   }
 
   function signal(dl, term, value) {
@@ -269,7 +239,7 @@
       event.preventDefault();
       if (!select.value) { $("label-status").textContent = "请先选择正确的主题。"; select.focus(); return; }
       submit.disabled = true;
-      api("POST", "/review/label", {sender_id: current.sender_id, turn: t.index, topic: select.value})
+      staff.api("POST", "/review/label", {sender_id: current.sender_id, turn: t.index, topic: select.value})
         .then(function (res) {
           var text = res.ok ? res.data.message : (res.data && res.data.error) || "标注失败";
           $("label-status").textContent = text;
@@ -324,21 +294,7 @@
 
   /* "保存为测试": the console's export (GET /conversation/<id>/test.yml), downloaded as a file. */
   function saveAsTest() {
-    if (!current) return;
-    var id = current.sender_id;
-    fetch(API + "/conversation/" + encodeURIComponent(id) + "/test.yml",
-          {headers: {"Authorization": "Bearer " + (token || "")}}).then(function (r) {
-      if (!r.ok) return r.json().catch(function () { return {}; }).then(function (d) { notice(d.error || "导出失败"); });
-      return r.blob().then(function (blob) {
-        var link = el("a");
-        link.href = URL.createObjectURL(blob);
-        link.download = "test-" + id.replace(/[^A-Za-z0-9_.-]+/g, "_") + ".yml";
-        document.body.appendChild(link);
-        link.click();
-        document.body.removeChild(link);
-        setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
-      });
-    }).catch(function () { notice("连接助手失败，请稍后再试。"); });
+    if (current) staff.saveAsTest(current.sender_id);
   }
 
   $("save-test").addEventListener("click", saveAsTest);

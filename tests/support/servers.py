@@ -47,6 +47,36 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, seconds: int) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds}s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
+# Some input channels on a Sanic app of their own, without Rasa's agent (a second Rasa server would cost a model
+# load): {channels} is the list's items, e.g. "WebChatInput(), ConsoleInput()"; the port is the argument.
+CHANNELS_APP = """
+import sys
+from sanic import Sanic
+from rasa.core.channels.channel import register
+from assistant.channels.web import ConsoleInput, WebChatInput
+app = Sanic("channels_only")
+register([{channels}], app, route="/webhooks/")
+app.run(host="127.0.0.1", port=int(sys.argv[1]), workers=1, access_log=False, motd=False)
+"""
+
+
+@contextlib.contextmanager
+def channels_app(channels: str, env: dict, log: Path, ready: str) -> Iterator[str]:
+    """CHANNELS_APP with `channels` on a free port, its output in `log`: yields its base URL
+    (http://127.0.0.1:<port>) once `ready`, a path under it, answers 200; stopped afterwards."""
+    port = free_port()
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-c", CHANNELS_APP.format(channels=channels), str(port)], cwd=ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base + ready, proc, log, 120)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 @dataclass
 class Servers:
     rasa_url: str

@@ -11,8 +11,7 @@ ROUTES = ("spouse", "child", "parent", "elderly_80")
 
 def family(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
     texts = pol.channels["family"].texts
-    scheme = rs.get("family", "scheme")
-    closed = without_rules("family", pol, rs, scheme)
+    scheme, closed = without_rules("family", pol, rs)
     if closed:
         return closed
     rules = {r: rs.get("family", r) for r in ROUTES}

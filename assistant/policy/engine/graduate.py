@@ -9,8 +9,7 @@ from assistant.policy.rules import Policy, RuleSet
 
 def suzhou_graduate(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
     texts = pol.channels["suzhou_graduate"].texts
-    scheme = rs.get("suzhou_graduate", "scheme")
-    closed = without_rules("suzhou_graduate", pol, rs, scheme)
+    scheme, closed = without_rules("suzhou_graduate", pol, rs)
     if closed:
         return closed
     t = is_(p, "suzhou_college_graduate")

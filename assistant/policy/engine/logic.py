@@ -39,31 +39,26 @@ def unknown(*fields: str) -> Truth:
     return Truth(None, f, f)
 
 
+def _combined(parts: tuple[Truth, ...], decisive: bool,
+              path_of: Callable[[list[Truth]], frozenset[str]]) -> Truth:
+    """`decisive` if any part is; else unknown if any part is unknown (hanging on all their needs, along
+    `path_of` their paths); else the opposite of `decisive`."""
+    if any(part.value is decisive for part in parts):
+        return TRUE if decisive else FALSE
+    open_parts = [part for part in parts if part.value is None]
+    if not open_parts:
+        return FALSE if decisive else TRUE
+    return Truth(None, NO_NEEDS.union(*(part.needs for part in open_parts)), path_of(open_parts))
+
+
 def all_of(*parts: Truth) -> Truth:
-    """False if any part is false; else unknown if any is unknown; else true."""
-    needs: frozenset[str] | None = None
-    path: frozenset[str] | None = None  # set together with needs
-    for part in parts:
-        if part.value is False:
-            return FALSE
-        if part.value is None:
-            needs = part.needs if needs is None else needs | part.needs
-            path = part.path if path is None else path | part.path
-    return TRUE if needs is None or path is None else Truth(None, needs, path)
+    """False if any part is false; else unknown if any is unknown (every path is needed); else true."""
+    return _combined(parts, False, lambda open_parts: NO_NEEDS.union(*(part.path for part in open_parts)))
 
 
 def any_of(*parts: Truth) -> Truth:
     """True if any part is true; else unknown if any is unknown (the shortest path wins); else false."""
-    needs: frozenset[str] | None = None
-    path: frozenset[str] | None = None  # set together with needs
-    for part in parts:
-        if part.value is True:
-            return TRUE
-        if part.value is None:
-            needs = part.needs if needs is None else needs | part.needs
-            if path is None or len(part.path) < len(path):
-                path = part.path
-    return FALSE if needs is None or path is None else Truth(None, needs, path)
+    return _combined(parts, True, lambda open_parts: min(open_parts, key=lambda part: len(part.path)).path)
 
 
 def fact(p: Profile, name: str, test: Callable[[Any], bool]) -> Truth:

@@ -89,9 +89,10 @@ def not_encoded(cid: str, scheme: Value, text: str) -> ChannelResult:
                          path=None)
 
 
-def without_rules(cid: str, pol: Policy, rs: RuleSet, scheme: Value) -> ChannelResult | None:
-    """The result of a channel whose rules are not encoded on the day or whose document has expired; None
-    while its rules apply."""
+def without_rules(cid: str, pol: Policy, rs: RuleSet) -> tuple[Value, ChannelResult | None]:
+    """The channel's scheme, and the result of the channel when its rules are not encoded on the day or its
+    document has expired (None while its rules apply)."""
+    scheme = rs.get(cid, "scheme")
     if scheme.value == "not_encoded":
-        return not_encoded(cid, scheme, pol.channels[cid].texts["not_encoded"])
-    return expired(cid, pol, rs)
+        return scheme, not_encoded(cid, scheme, pol.channels[cid].texts["not_encoded"])
+    return scheme, expired(cid, pol, rs)
