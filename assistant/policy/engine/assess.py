@@ -14,7 +14,7 @@ from assistant.policy.engine.points import points
 from assistant.policy.engine.results import ChannelResult
 from assistant.policy.engine.talent import talent
 from assistant.policy.profile import PROFILE_FIELDS, Profile, area_name, area_type
-from assistant.policy.rules import Policy, RuleSet, policy
+from assistant.policy.rules import RuleData, RuleSet, rule_data
 
 # docs/rules.md §8.
 RECOMMENDATION_ORDER = ("suzhou_graduate", "family", "talent", "home_purchase", "county_open", "points")
@@ -23,7 +23,7 @@ QUESTION_ORDER = ("talent", "home_purchase", "county_open", "suzhou_graduate", "
 _FIELD_ORDER = {f: i for i, f in enumerate(PROFILE_FIELDS)}
 
 
-def evaluate(p: Profile, pol: Policy, rs: RuleSet) -> list[ChannelResult]:
+def evaluate(p: Profile, pol: RuleData, rs: RuleSet) -> list[ChannelResult]:
     """Every channel, in the order of the channel ids."""
     kind = area_type(p.target_area)
     channels: dict[str, Callable[[], ChannelResult]] = {
@@ -73,9 +73,9 @@ def registration(p: Profile, rs: RuleSet, talent_status: str) -> list[str]:
     return sorted(options, key=order.index)
 
 
-def assess(p: Profile, pol: Policy | None = None) -> dict:
+def assess(p: Profile, pol: RuleData | None = None) -> dict:
     """The assessment of docs/interfaces.md §2 for a validated profile."""
-    pol = pol or policy()
+    pol = pol or rule_data()
     rs = pol.rules_on(p.as_of)
     results = evaluate(p, pol, rs)
     by_id = {r.id: r for r in results}

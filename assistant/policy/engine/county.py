@@ -5,10 +5,10 @@ from __future__ import annotations
 from assistant.policy.engine.logic import FALSE, fact
 from assistant.policy.engine.results import ChannelResult, criterion, expired, gap, not_encoded, note
 from assistant.policy.profile import Profile, area_name
-from assistant.policy.rules import Policy, RuleSet
+from assistant.policy.rules import RuleData, RuleSet
 
 
-def county_open(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) -> ChannelResult:
+def county_open(p: Profile, pol: RuleData, rs: RuleSet, area_kind: str | None) -> ChannelResult:
     texts = pol.channels["county_open"].texts
     scheme = rs.get("county_open", "scheme")
     if area_kind == "urban":  # certain whatever the counties' own rules say

@@ -4,12 +4,12 @@ from __future__ import annotations
 from assistant.policy.engine.logic import all_of, any_of, fact, is_, status_of
 from assistant.policy.engine.results import ChannelResult, criterion, note, without_rules
 from assistant.policy.profile import Profile
-from assistant.policy.rules import Policy, RuleSet
+from assistant.policy.rules import RuleData, RuleSet
 
 ROUTES = ("spouse", "child", "parent", "elderly_80")
 
 
-def family(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
+def family(p: Profile, pol: RuleData, rs: RuleSet) -> ChannelResult:
     texts = pol.channels["family"].texts
     scheme, closed = without_rules("family", pol, rs)
     if closed:

@@ -4,10 +4,10 @@ from __future__ import annotations
 from assistant.policy.engine.logic import is_, status_of
 from assistant.policy.engine.results import ChannelResult, criterion, without_rules
 from assistant.policy.profile import Profile
-from assistant.policy.rules import Policy, RuleSet
+from assistant.policy.rules import RuleData, RuleSet
 
 
-def suzhou_graduate(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
+def suzhou_graduate(p: Profile, pol: RuleData, rs: RuleSet) -> ChannelResult:
     texts = pol.channels["suzhou_graduate"].texts
     scheme, closed = without_rules("suzhou_graduate", pol, rs)
     if closed:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from assistant.policy.engine.logic import FALSE, UNKNOWN, fact, status_of
 from assistant.policy.engine.results import ChannelResult, criterion, expired, note
 from assistant.policy.profile import Profile, enum_label
-from assistant.policy.rules import Policy, RuleSet
+from assistant.policy.rules import RuleData, RuleSet
 
 
-def home_purchase(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
+def home_purchase(p: Profile, pol: RuleData, rs: RuleSet) -> ChannelResult:
     texts = pol.channels["home_purchase"].texts
     scheme = rs.get("home_purchase", "scheme")
     if scheme.value == "none":  # before the measures: in 市区 a home only scored points

@@ -4,10 +4,10 @@ from __future__ import annotations
 from assistant.policy.engine.logic import TRUE, all_of, any_of, fact, is_, status_of
 from assistant.policy.engine.results import ChannelResult, criterion, gap, note
 from assistant.policy.profile import Profile
-from assistant.policy.rules import Policy, RuleSet
+from assistant.policy.rules import RuleData, RuleSet
 
 
-def residence_permit(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
+def residence_permit(p: Profile, pol: RuleData, rs: RuleSet) -> ChannelResult:
     texts = pol.channels["residence_permit"].texts
     months_src = rs.get("residence_permit", "min_residence_months")
     need = months_src.value

@@ -7,7 +7,7 @@ import math
 from assistant.policy.engine.logic import FALSE, NO_NEEDS, TRUE, Truth, all_of, fact, is_, unknown
 from assistant.policy.engine.results import ChannelResult, criterion, expired, gap, not_encoded, note
 from assistant.policy.profile import Profile, enum_label
-from assistant.policy.rules import Policy, RuleSet, Value
+from assistant.policy.rules import RuleData, RuleSet, Value
 
 
 def _age_points(rule: dict, over: int, age: int) -> int:
@@ -16,7 +16,7 @@ def _age_points(rule: dict, over: int, age: int) -> int:
     return over
 
 
-def score(p: Profile, pol: Policy, rs: RuleSet) -> tuple[dict, frozenset[str]]:
+def score(p: Profile, pol: RuleData, rs: RuleSet) -> tuple[dict, frozenset[str]]:
     """The known points, item by item, and the unknown fields that could add or take away points."""
     texts = pol.channels["points"].texts
 
@@ -95,7 +95,7 @@ def score(p: Profile, pol: Policy, rs: RuleSet) -> tuple[dict, frozenset[str]]:
     return points, frozenset(unknown_fields)
 
 
-def points(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) -> ChannelResult:
+def points(p: Profile, pol: RuleData, rs: RuleSet, area_kind: str | None) -> ChannelResult:
     texts = pol.channels["points"].texts
     scheme = rs.get("points", "scheme")
     if scheme.value == "not_encoded":
@@ -160,7 +160,7 @@ def points(p: Profile, pol: Policy, rs: RuleSet, area_kind: str | None) -> Chann
                          path=path, notes=notes)
 
 
-def _notes(pol: Policy, rs: RuleSet, known: int, line: int) -> list[dict]:
+def _notes(pol: RuleData, rs: RuleSet, known: int, line: int) -> list[dict]:
     """Reports of a lower line that no credible source confirms, for scores between it and the line."""
     reports = rs.find("points", "lower_line_reports")
     if reports is None or not reports.value["min_known"] <= known < line:

@@ -23,7 +23,7 @@ from assistant.policy.engine.logic import (
 from assistant.policy.engine.results import ChannelResult, criterion, expired, gap
 from assistant.policy.engine.talent_routes import FIELD, Combo, Credential, Route, routes
 from assistant.policy.profile import Profile, enum_label
-from assistant.policy.rules import Policy, RuleSet, Value
+from assistant.policy.rules import RuleData, RuleSet, Value
 
 CONSECUTIVE = "social_insurance_consecutive_months"
 YRD = "social_insurance_months_yrd_12m"
@@ -101,7 +101,7 @@ class RouteResult:
     gaps: list[dict]
 
 
-def _evaluate_route(p: Profile, pol: Policy, rs: RuleSet, route: Route, retired: Truth, have: str,
+def _evaluate_route(p: Profile, pol: RuleData, rs: RuleSet, route: Route, retired: Truth, have: str,
                     cred_cache: dict) -> RouteResult:
     texts = pol.channels["talent"].texts
     yrd_rule = rs.get("talent", "effective_months_yrd_cap")
@@ -277,7 +277,7 @@ def _dedupe_gaps(gaps: Iterable[dict]) -> list[dict]:
     return list(best.values())
 
 
-def talent(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
+def talent(p: Profile, pol: RuleData, rs: RuleSet) -> ChannelResult:
     # The 2024 办法 rests on the 2023 户籍准入登记管理办法 (docs/readings.md §2c): past its validity, undetermined.
     stale = expired("talent", pol, rs)
     if stale is not None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from assistant.policy.engine.logic import RANKS
 from assistant.policy.profile import enum_label
-from assistant.policy.rules import Policy, RuleSet, Value
+from assistant.policy.rules import RuleData, RuleSet, Value
 
 ROUTES = ("A", "B1", "B2", "C", "D")
 FIELD = {"education": "education", "title": "professional_title", "skill": "skill_level"}
@@ -109,7 +109,7 @@ def _credential_text(data: dict, creds: list[Credential], texts: dict) -> str:
     return text
 
 
-def routes(rs: RuleSet, pol: Policy) -> list[Route]:
+def routes(rs: RuleSet, pol: RuleData) -> list[Route]:
     """The talent routes in force on the rule set's day."""
     texts = pol.channels["talent"].texts
     out = []
