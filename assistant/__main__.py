@@ -18,7 +18,7 @@ from assistant.conversation.explain import explain
 from assistant.policy import sheet
 from assistant.policy.engine import assess
 from assistant.policy.profile import ProfileError, parse_profile
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.tools.batch import BatchError, read_text, run_batch
 
 EXIT_BAD_INPUT = 2
@@ -29,7 +29,7 @@ class InputError(Exception):
 
 
 def _msg(group: str, key: str, **kw) -> str:
-    return policy().messages[group][key].format(**kw)
+    return rule_data().messages[group][key].format(**kw)
 
 
 def _read(source: str) -> bytes:

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.policy.engine import assess
 from assistant.policy.profile import FIELD_SPECS, FIELDS, enum_values, parse_profile
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.tools.batch import run_batch
 
 AREAS = ["姑苏区", "虎丘区", "吴中区", "相城区", "吴江区", "工业园区", "常熟市", "张家港市", "昆山市", "太仓市", "园区"]
@@ -71,7 +71,7 @@ def bench_batch(items: list[dict]) -> tuple[float, int]:
 
 
 def main() -> None:
-    policy()  # load the rule data outside the timed part
+    rule_data()  # load the rule data outside the timed part
     warm = profiles(500, seed=1)
     bench_single(warm)
     items = profiles(10_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.conversation import dialogue
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.understanding.parsing import Text
 
 
@@ -92,7 +92,7 @@ def test_i_dont_know_is_no_answer():
 
 
 def test_facts_are_said_back_with_their_labels_in_the_contracts_order():
-    texts = policy().messages["dialogue"]
+    texts = rule_data().messages["dialogue"]
     line = dialogue.describe({"retired": False, "age": 30, "social_insurance_months": 24})
     parts = line.split(texts["fact_join"])
     assert len(parts) == 3 and parts[0].startswith("年龄") and "30" in parts[0]

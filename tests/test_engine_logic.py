@@ -3,7 +3,7 @@ and the words a condition's truth is reported in (docs/interfaces.md: met / not_
 import pytest
 
 from assistant.policy.engine.logic import FALSE, RANKS, TRUE, UNKNOWN, all_of, any_of, result_of, status_of, unknown
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 
 @pytest.mark.parametrize("truth, result, status", [
@@ -35,7 +35,7 @@ def test_any_of_is_true_on_any_true_else_unknown_with_the_shortest_path_else_fal
 
 def test_the_ranks_are_the_ordered_enumerations_of_the_terms():
     """"At least" compares in the order of terms.yml (principal above level1 since RULES.md revision 3)."""
-    enums = policy().terms["enums"]
+    enums = rule_data().terms["enums"]
     for name, ranks in RANKS.items():
         assert enums[name]["ordered"] and list(ranks) == list(enums[name]["values"]), name
     assert RANKS["skill_level"]["principal"] > RANKS["skill_level"]["level1"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.understanding.faq import values_on
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ def test_a_template_types_no_rule_value_itself(name):
 
 def _rule_numbers() -> set[str]:
     """Every number the rule data holds: values, dates, articles and document titles, the disclaimer."""
-    pol = policy()
+    pol = rule_data()
     found: set[str] = set()
 
     def walk(node) -> None:
@@ -81,7 +81,7 @@ def test_every_number_of_a_filled_answer_is_in_the_rule_data(day):
 def test_the_answers_follow_the_rule_data():
     values = values_on()
     line = ANSWERS["utter_faq/points_line"].format(**values)
-    assert f"{policy().rules_on(dt.date.today()).get('points', 'line').value}分" in line
+    assert f"{rule_data().rules_on(dt.date.today()).get('points', 'line').value}分" in line
     assert "姑苏区" in line and "昆山市" in line
     ages = ANSWERS["utter_faq/talent_age"].format(**values)
     assert "45周岁" in ages and "50周岁" in ages and "55周岁" in ages
@@ -137,6 +137,6 @@ def test_no_phrasing_is_trained_under_two_intents():
 
 
 def test_every_topic_has_a_title_for_the_did_you_mean_buttons():
-    titles = policy().messages["faq_topics"]
+    titles = rule_data().messages["faq_topics"]
     missing = [name.split("/", 1)[1] for name in ANSWERS if name.split("/", 1)[1] not in titles]
     assert not missing, f"topics without a title in assistant/conversation/messages.yml faq_topics: {missing}"

@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.stores.privacy import id_check_digit
 from tests.support.servers import ROOT, ActionServer, payloads, rasa_server, rss_mb, texts
 
 pytestmark = pytest.mark.servers  # real servers: `make test`, not `make unit`
 
-INPUT = policy().messages["input"]
+INPUT = rule_data().messages["input"]
 ID_1990 = "320583199001011232"            # check digit computed below; born 1990-01-01, male
 ID_WRONG = "320583199001011234"           # the example: wrong check digit (and no Luhn: no bank card)
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -3,7 +3,7 @@ every channel the assistant covers, and the result card says which day's rules i
 import re
 from pathlib import Path
 
-from assistant.policy.rules import CHANNEL_IDS, policy
+from assistant.policy.rules import CHANNEL_IDS, rule_data
 
 WEB = Path(__file__).resolve().parents[1] / "assistant" / "web"
 
@@ -12,7 +12,7 @@ def test_the_chat_header_names_every_channel_of_the_rule_data():
     header = re.search(r'class="subtitle"[^>]*>([^<]*)<', (WEB / "chat.html").read_text(encoding="utf-8"))
     assert header, "no subtitle in chat.html's header"
     for cid in CHANNEL_IDS:
-        name = policy().channels[cid].name
+        name = rule_data().channels[cid].name
         short = name[:-2] if name.endswith("落户") else name   # 人才落户 -> 人才; 居住证 stays
         assert short in header.group(1), f"the header does not name {name}: {header.group(1)!r}"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.policy.rules import MESSAGES_FILE, POLICY_DIR, PolicyError, load_policy, policy
+from assistant.policy.rules import MESSAGES_FILE, POLICY_DIR, RuleDataError, load_rule_data, rule_data
 
 
 def test_the_project_rule_data_loads():
-    pol = load_policy()
+    pol = load_rule_data()
     assert set(pol.channels) >= {"talent", "points", "county_open", "family", "suzhou_graduate", "residence_permit"}
     for channel in pol.channels.values():
         for param in channel.parameters.values():
@@ -67,8 +67,8 @@ def _route(data, rid):
 @pytest.mark.parametrize("file,mutate,message", MUTATIONS, ids=[m[2] for m in MUTATIONS])
 def test_malformed_rule_data_is_rejected_with_the_place_named(tmp_path, file, mutate, message):
     broken = _broken_copy(tmp_path, file, mutate)
-    with pytest.raises(PolicyError) as err:
-        load_policy(broken, MESSAGES_FILE)
+    with pytest.raises(RuleDataError) as err:
+        load_rule_data(broken, MESSAGES_FILE)
     assert message in str(err.value)
     assert file in str(err.value)
 
@@ -77,8 +77,8 @@ def test_a_stray_policy_file_is_rejected(tmp_path):
     target = tmp_path / "policy"
     shutil.copytree(POLICY_DIR, target)
     (target / "housing.yml").write_text("parameters: {}\n", encoding="utf-8")
-    with pytest.raises(PolicyError, match="expected exactly the files"):
-        load_policy(target, MESSAGES_FILE)
+    with pytest.raises(RuleDataError, match="expected exactly the files"):
+        load_rule_data(target, MESSAGES_FILE)
 
 
 # Every rule docs/readings.md marks [unverified] (or "not found"), as (channel, parameter, date it takes effect).
@@ -105,12 +105,12 @@ UNVERIFIED = [
 
 @pytest.mark.parametrize("channel,name,day", UNVERIFIED)
 def test_unverified_rules_carry_their_flag(channel, name, day):
-    value = policy().channels[channel].parameters[name].at(dt.date.fromisoformat(day))
+    value = rule_data().channels[channel].parameters[name].at(dt.date.fromisoformat(day))
     assert value is not None and value.verified is False
 
 
 def _route_on(rid: str, day: dt.date = dt.date(2024, 1, 1)) -> dict:
-    return policy().channels["talent"].parameters[f"route_{rid}"].at(day).value
+    return rule_data().channels["talent"].parameters[f"route_{rid}"].at(day).value
 
 
 def test_revision_3_parts_of_the_2024_talent_routes_carry_their_flag():
@@ -126,17 +126,17 @@ def test_revision_3_parts_of_the_2024_talent_routes_carry_their_flag():
 
 
 def test_the_2024_talent_rules_rest_on_the_validity_of_the_2023_hukou_rules():
-    pol = policy()
+    pol = rule_data()
     assert pol.rests_on == {"talent_2024": "hukou_2023"}
     assert pol.validity["talent_2024"] == pol.validity["hukou_2023"]
     assert pol.channels["talent"].parameters["route_B1"].at(dt.date(2024, 1, 1)).doc_id == "talent_2024"
 
 
 def test_values_change_only_on_their_dates():
-    line = policy().channels["points"].parameters["line"]
+    line = rule_data().channels["points"].parameters["line"]
     assert line.at(dt.date(2023, 3, 31)) is None
     assert line.at(dt.date(2023, 4, 1)).value == 400
-    b2 = policy().channels["talent"].parameters["route_B2"]
+    b2 = rule_data().channels["talent"].parameters["route_B2"]
     assert b2.at(dt.date(2023, 12, 31)) is not None and b2.at(dt.date(2024, 1, 1)) is None
 
 
@@ -171,7 +171,7 @@ def _shown_unverified(result: dict) -> list[dict]:
 def _unverified_values():
     """(channel, parameter, date, document title, article) of every verified: false value, or talent tier,
     credential or back-payment rule."""
-    for cid, channel in policy().channels.items():
+    for cid, channel in rule_data().channels.items():
         for name, param in channel.parameters.items():
             for day, value in zip(param.dates, param.values, strict=True):
                 if value.value is None:
@@ -209,12 +209,12 @@ def test_rules_version_changes_with_a_rule_and_not_with_a_text(tmp_path):
     """Display texts live in assistant/policy/texts/: rewording one leaves rules_version as it is."""
     from assistant.policy.rules import TEXTS_DIR
 
-    base = load_policy().version
+    base = load_rule_data().version
     texts = tmp_path / "texts"
     shutil.copytree(TEXTS_DIR, texts)
     data = yaml.safe_load((texts / "points.yml").read_text(encoding="utf-8"))
     data["texts"]["county"] = "县级市没有积分落户"
     (texts / "points.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert load_policy(POLICY_DIR, MESSAGES_FILE, texts).version == base
+    assert load_rule_data(POLICY_DIR, MESSAGES_FILE, texts).version == base
     changed = _broken_copy(tmp_path, "points.yml", lambda d: _line(d)[dt.date(2023, 4, 1)].update(value=390))
-    assert load_policy(changed, MESSAGES_FILE).version != base
+    assert load_rule_data(changed, MESSAGES_FILE).version != base

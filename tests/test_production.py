@@ -35,7 +35,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from tests.support import services
 from tests.support.fixtures import load
 from tests.support.residents import Resident, decided_right, talk
@@ -44,7 +44,7 @@ from tests.support.topology import Topology, production, stored_problems
 
 pytestmark = [pytest.mark.servers, pytest.mark.production]  # `make test-production` only
 
-FAULT = policy().messages["input"]["fault"]
+FAULT = rule_data().messages["input"]["fault"]
 CONVERSATIONS = int(os.environ.get("CONVERSATIONS", "20"))
 PROFILES = load("profiles.json")
 CONSOLE_TOKEN = "console-" + secrets.token_hex(12)
@@ -231,7 +231,7 @@ def test_nginx_refuses_big_bodies_as_the_rest_channel_does_and_hides_rasas_api(t
                          headers={"Content-Type": "application/json"}).status_code == 200   # 16 KiB: read
     too_big = requests.post(f"{topology.url}/webhooks/rest/webhook", data=body + b" ", timeout=30,
                             headers={"Content-Type": "application/json"})
-    expected = policy().messages["input"]["too_large"].format(limit=limit)
+    expected = rule_data().messages["input"]["too_large"].format(limit=limit)
     assert too_big.status_code == 413 and too_big.json() == {"error": expected}
     for path in ("/conversations/size/tracker", "/model/parse", "/status", "/version"):
         assert requests.get(f"{topology.url}{path}", timeout=10).status_code == 404, path

@@ -18,7 +18,7 @@ from actions.turn import events_of
 from assistant.conversation import dialogue
 from assistant.conversation.turn import MAX_ASKS, Message, State, Turn, turn
 from assistant.policy.profile import FIELD_SPECS, PROFILE_FIELDS, parse_profile
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.understanding.facts import fact_spans
 from assistant.understanding.parsing import Text
 from tests.support.strategies import ODD_DIGITS, PHRASES, characters, messages
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 RESPONSES = set(DOMAIN["responses"])
 INTENTS = [i if isinstance(i, str) else next(iter(i)) for i in DOMAIN["intents"]]
-TOPICS = sorted(policy().messages["faq_topics"])
+TOPICS = sorted(rule_data().messages["faq_topics"])
 AS_OF = "2025-06-01"
 
 JSON_VALUE = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),

@@ -26,7 +26,7 @@ import requests
 
 from assistant.channels.wechat import WeChatInput
 from assistant.channels.wechat_render import MAX_TEXT_BYTES, pick_option, render, split_text
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from tests.support import services
 from tests.support.fixtures import load
 from tests.support.servers import interview, servers, texts
@@ -359,7 +359,7 @@ def test_a_message_over_1000_characters_gets_a_polite_reply_and_never_reaches_th
     openid = new_openid()
     content = "我今年二十八岁，本科毕业，" * 77   # 1,001 characters
     reply = wx.say(openid, content)
-    assert reply == policy().messages["input"]["too_long"].format(length=1001, limit=1000)
+    assert reply == rule_data().messages["input"]["too_long"].format(length=1001, limit=1000)
     assert user_texts(srv, openid) == []
 
 

@@ -27,14 +27,14 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.constants import USER_INTENT_BACK, USER_INTENT_RESTART, USER_INTENT_SESSION_START
 
 from assistant import limits
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.stores import privacy
 
 logger = logging.getLogger(__name__)
 
 ACTION_CALL_TIMEOUT = 10.0   # seconds Rasa waits for the action server (its default: 300); actions take ms
 
-_TEXTS = policy().messages["input"]
+_TEXTS = rule_data().messages["input"]
 _background: set[asyncio.Task[Any]] = set()
 # Rasa's own commands, which anyone can type: "/restart" (and /back, /session_start) would run Rasa's default
 # action instead of ours, which says nothing, and the resident would get the fault message (found by the fuzz).

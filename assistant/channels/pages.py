@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from assistant.policy.profile import FIELD_SPECS, PROFILE_FIELDS, enum_label, enum_values, field_label
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 
@@ -26,7 +26,7 @@ def texts() -> dict:
 
 def terms() -> dict:
     """Public labels for the pages: field labels, statuses, the unverified notice."""
-    pol = policy()
+    pol = rule_data()
     return {
         "fields": dict(pol.terms["fields"]),
         "statuses": dict(pol.messages["explain"]["statuses"]),
@@ -38,7 +38,7 @@ def terms() -> dict:
 
 def schema() -> dict:
     """The console form: every profile field with its label, its kind and, for choices, the options."""
-    pol = policy()
+    pol = rule_data()
     bools = pol.messages["dialogue"]["bool_values"]
 
     def spec(name: str) -> dict:

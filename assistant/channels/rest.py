@@ -33,12 +33,12 @@ from sanic.response import HTTPResponse
 
 from assistant import limits
 from assistant.channels.guard import guarded, limit_action_calls
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 DEFAULT_TURN_TIMEOUT = 4.5   # seconds: the resident hears something within 5 s, whatever happens behind
 RESPONSE_KEY = "response"    # the name of the domain response a reply was rendered from (optional field)
 
-_TEXTS = policy().messages["input"]
+_TEXTS = rule_data().messages["input"]
 
 
 def _error(status: int, text: str) -> HTTPResponse:

@@ -69,7 +69,7 @@ from assistant.channels.state import ChannelState, state
 from assistant.channels.wechat_api import WeChatAPI
 from assistant.channels.wechat_delivery import FAILED, REPLAY_WINDOW, SEEN_TTL, Deliveries, _Job
 from assistant.channels.wechat_render import pick_option, render, split_text
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ CONFIG_ENV = {"token": "WECHAT_TOKEN", "encoding_aes_key": "WECHAT_ENCODING_AES_
               "app_secret": "WECHAT_APP_SECRET", "api_base": "WECHAT_API_BASE"}
 
 # Chinese texts live in assistant/conversation/messages.yml (wechat:).
-_TEXTS = policy().messages["wechat"]
+_TEXTS = rule_data().messages["wechat"]
 NOT_CONFIGURED = _TEXTS["not_configured"]
 SAFE_MODE_NOT_CONFIGURED = _TEXTS["safe_mode_not_configured"]
 BAD_SIGNATURE = _TEXTS["bad_signature"]

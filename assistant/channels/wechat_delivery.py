@@ -16,7 +16,7 @@ import aiohttp
 
 from assistant.channels.state import ChannelState
 from assistant.channels.wechat_api import WeChatAPI, WeChatAPIError
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 logger = logging.getLogger("assistant.channels.wechat")
 
@@ -25,8 +25,8 @@ SEEN_TTL = 2 * REPLAY_WINDOW     # a message id is remembered longer than a requ
 JOBS_MAX = 10_000
 POLL = 0.05                      # seconds between looks for the answer another process is preparing
 FOLLOW_UP_DELAY = 0.5            # customer-service messages go after the passive reply they continue
-FAILED = policy().messages["wechat"]["failed"]
-TOO_SLOW = policy().messages["wechat"]["too_slow"]
+FAILED = rule_data().messages["wechat"]["failed"]
+TOO_SLOW = rule_data().messages["wechat"]["too_slow"]
 
 
 @dataclass

@@ -7,10 +7,10 @@ import unicodedata
 from typing import Any
 
 from assistant.conversation import dialogue
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 MAX_TEXT_BYTES = 2048            # a WeChat text message (passive reply and customer-service message), UTF-8
-_TEXTS = policy().messages["wechat"]
+_TEXTS = rule_data().messages["wechat"]
 
 
 # --- rendering ----------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from assistant.conversation.explain import (
 )
 from assistant.conversation.state import MAX_ASKS, SKIPS_TO_PAUSE, Say, State, Turn, _Builder
 from assistant.policy.profile import field_label
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.understanding import faq
 
 
@@ -94,7 +94,7 @@ def _next(b: _Builder, branch: str) -> Turn:
         if step.question is None:
             break
         if st.mode == MODE_DECIDE and _skipping(st):
-            b.text(policy().messages["dialogue"]["paused_after_skips"])
+            b.text(rule_data().messages["dialogue"]["paused_after_skips"])
             break
         # the pending question first while it matters (after half a paired answer, the other half)
         if _ask(b, _pending(st, step) or step.fields, step.estimate):

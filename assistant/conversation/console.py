@@ -17,7 +17,7 @@ from assistant.conversation.state import State
 from assistant.policy import sheet
 from assistant.policy.engine import assess
 from assistant.policy.profile import FIELD_SPECS, field_label, parse_profile
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 # --- the console's answer: script and citations ------------------------------------------------------------
 
@@ -27,7 +27,7 @@ def script(result: dict) -> str:
     open yet, what would change that), the next step and what is still missing, without the citations
     (they are listed beside it) and with a spoken mark on unverified lines, between an opening and a
     closing."""
-    words = policy().messages["console"]["script"]
+    words = rule_data().messages["console"]["script"]
 
     def spoken(criterion: dict) -> str:
         detail = f"（{criterion['detail']}）" if criterion.get("detail") else ""
@@ -87,7 +87,7 @@ def console_answer(data: Any) -> dict:
 def _shown(name: str, value: Any) -> str:
     label = field_label(name)
     text = dialogue.display(name, value)
-    prefix = policy().messages["dialogue"]["fact"].format(label=label, value="")
+    prefix = rule_data().messages["dialogue"]["fact"].format(label=label, value="")
     return text[len(prefix):] if text.startswith(prefix) else text
 
 

@@ -10,17 +10,17 @@ import datetime as dt
 from collections.abc import Iterable
 
 from assistant.policy.engine.assess import RECOMMENDATION_ORDER
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 _STATUS_ORDER = {"eligible": 0, "undetermined": 1, "not_eligible": 2, "not_applicable": 3}
 
 
 def _t(key: str) -> str:
-    return policy().messages["explain"][key]
+    return rule_data().messages["explain"][key]
 
 
 def _labels(fields: list[str]) -> str:
-    names = policy().terms["fields"]
+    names = rule_data().terms["fields"]
     return "、".join(names.get(f, f) for f in fields)
 
 
@@ -165,8 +165,8 @@ def explain(result: dict) -> str:
 def _registration(result: dict) -> list[str]:
     if not result["registration_options"]:
         return []
-    texts = policy().channels["registration"].texts
-    source = policy().rules_on(dt.date.fromisoformat(result["as_of"])).get("registration", "options").source
+    texts = rule_data().channels["registration"].texts
+    source = rule_data().rules_on(dt.date.fromisoformat(result["as_of"])).get("registration", "options").source
     return [_t("registration")] + [_t("registration_line").format(
         text=texts[o], document=_short_title(source["document"]), article=source["article"])
         for o in result["registration_options"]]
@@ -183,7 +183,7 @@ def _unique(items: list[dict]) -> list[dict]:
 
 
 def _f(key: str) -> str:
-    return policy().messages["followups"][key]
+    return rule_data().messages["followups"][key]
 
 
 def explain_channel(result: dict, channel_id: str) -> str:
@@ -250,7 +250,7 @@ def explain_change(before: dict, after: dict, changes: str) -> str:
 
 
 def _p(key: str) -> str:
-    return policy().messages["place"][key]
+    return rule_data().messages["place"][key]
 
 
 def _place_line(c: dict) -> str:
@@ -278,7 +278,7 @@ def explain_place(result: dict, first: str | None = None) -> str:
     here = [c for c in result["channels"] if c["status"] != "not_applicable" and c["criteria"]]
     here.sort(key=lambda c: c["id"] != first)
     lines = [_p("heading").format(as_of=result["as_of"], area=area.get("name", ""),
-                                  area_type=policy().terms["area_types"].get(area.get("type"), ""))]
+                                  area_type=rule_data().terms["area_types"].get(area.get("type"), ""))]
     lines += [_place_line(c) for c in here]
     elsewhere = [c["name"] for c in result["channels"] if c["status"] == "not_applicable"]
     if elsewhere:
@@ -294,5 +294,5 @@ def explain_easier(recommended: list[str], can_open: Iterable[str]) -> str:
     if not recommended:
         return ""
     above = RECOMMENDATION_ORDER[:RECOMMENDATION_ORDER.index(recommended[0])]
-    texts = policy().messages["dialogue"]["easier"]
+    texts = rule_data().messages["dialogue"]["easier"]
     return texts["join"].join(texts["channels"][c] for c in above if c in set(can_open))

@@ -19,7 +19,7 @@ import yaml
 from assistant.policy.engine.assess import RECOMMENDATION_ORDER, evaluate
 from assistant.policy.engine.results import ChannelResult
 from assistant.policy.profile import FIELD_SPECS, Profile, normalize_area
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 CANDIDATES = 8        # the first fields of `missing` scored by lookahead (the rest keep the engine's order)
 _SETTLE = frozenset(RECOMMENDATION_ORDER)
@@ -71,7 +71,7 @@ def _value(name: str, raw: Any) -> Any:
 @functools.lru_cache(maxsize=8192)
 def _channels(p: Profile) -> tuple[ChannelResult, ...]:
     """The engine's channel results for a profile (cached: the planner asks for the same ones again)."""
-    pol = policy()
+    pol = rule_data()
     return tuple(evaluate(p, pol, pol.rules_on(p.as_of)))
 
 

@@ -17,7 +17,7 @@ from assistant.policy.profile import (
     field_label,
     parse_profile,
 )
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 MODE_DECIDE, MODE_FULL = "decide", "full"
 MONTH_FIELDS = {"social_insurance_months", "social_insurance_consecutive_months", "social_insurance_months_yrd_12m",
@@ -74,13 +74,13 @@ def ask_options(name: str) -> list[dict] | None:
     """Buttons for a question: enumeration values (and yes/no), each with the payload that answers it."""
     kind = FIELD_SPECS[name][0]
     if kind == "bool":
-        labels = policy().messages["dialogue"]["bool_values"]
+        labels = rule_data().messages["dialogue"]["bool_values"]
         values = [(True, labels["true"]), (False, labels["false"])]
     elif kind == "enum":
-        spec = policy().terms["enums"][FIELD_SPECS[name][1]]["values"]
+        spec = rule_data().terms["enums"][FIELD_SPECS[name][1]]["values"]
         values = [(v, spec[v].get("button") or spec[v]["label"]) for v in spec]
     elif kind == "area":
-        values = [(a["name"], a["name"]) for a in policy().terms["areas"].values()]
+        values = [(a["name"], a["name"]) for a in rule_data().terms["areas"].values()]
     else:
         return None
     return [{"title": title, "value": value, "payload": _payload(name, value)} for value, title in values]
@@ -109,13 +109,13 @@ def progress_text(remaining: Any) -> str | None:
     """"还需约3个问题" for an ask payload's `remaining` (None when it has none)."""
     if not isinstance(remaining, int) or isinstance(remaining, bool) or remaining < 1:
         return None
-    texts = policy().messages["dialogue"]["progress"]
+    texts = rule_data().messages["dialogue"]["progress"]
     return texts["one"] if remaining == 1 else texts["many"].format(n=remaining)
 
 
 def display(name: str, value: Any) -> str:
     """A fact as the resident reads it back: "学历：本科"."""
-    texts = policy().messages["dialogue"]
+    texts = rule_data().messages["dialogue"]
     kind = FIELD_SPECS[name][0]
     if kind == "bool":
         shown = texts["bool_values"]["true" if value else "false"]
@@ -135,7 +135,7 @@ def display(name: str, value: Any) -> str:
 def describe(facts: dict[str, Any]) -> str:
     """Several facts in one line, in the contract's field order."""
     order = {f: i for i, f in enumerate(PROFILE_FIELDS)}
-    return policy().messages["dialogue"]["fact_join"].join(
+    return rule_data().messages["dialogue"]["fact_join"].join(
         display(k, v) for k, v in sorted(facts.items(), key=lambda kv: order[kv[0]]))
 
 

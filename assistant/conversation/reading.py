@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from assistant.conversation import dialogue
 from assistant.conversation.dialogue import FactReading
 from assistant.policy.profile import area_aliases, normalize_area
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.stores.privacy import hide_masks
 from assistant.understanding import cues, retrieval
 from assistant.understanding.cues import Text
@@ -85,7 +85,7 @@ class Reading:
 
 def _faq_choice(msg: Message, offer: str | None, text: Text) -> str | None:
     """A clicked "您是想问…" button, or its title (or "都不是") typed; a payload with an unknown topic is none."""
-    topics = policy().messages["faq_topics"]
+    topics = rule_data().messages["faq_topics"]
     choice = next((str(e.get("value")) for e in msg.entities if e.get("entity") == "faq_topic"), None)
     if choice == "none" or choice in topics:
         return choice

@@ -12,7 +12,7 @@ from assistant.conversation.explain import (
 )
 from assistant.conversation.reading import INTENT_SURE, Reading
 from assistant.conversation.state import Message, Say, State, _Builder
-from assistant.policy.rules import CHANNEL_IDS, policy
+from assistant.policy.rules import CHANNEL_IDS, rule_data
 from assistant.understanding import cues, faq, retrieval
 from assistant.understanding.cues import Text
 
@@ -123,9 +123,9 @@ _CHANNEL_TOPICS = {"talent_conditions", "points_conditions", "associate_degree",
 
 
 def _disambiguate(b: _Builder, topics: list[str]) -> None:
-    titles = policy().messages["faq_topics"]
+    titles = rule_data().messages["faq_topics"]
     buttons = [{"title": titles.get(t, t), "payload": _choice_payload(t)} for t in topics]
-    buttons.append({"title": policy().messages["dialogue"]["none_of_these"], "payload": _choice_payload("none")})
+    buttons.append({"title": rule_data().messages["dialogue"]["none_of_these"], "payload": _choice_payload("none")})
     b.say.append(Say(response="utter_did_you_mean", buttons=buttons,
                      values={"topics": "、".join(f"“{titles.get(t, t)}”" for t in topics)}))
     b.state.offer = "faq:" + ",".join(topics)

@@ -70,7 +70,7 @@ from assistant.conversation.side_paths import (
 from assistant.conversation.state import MAX_ASKS, Message, State, Turn, _Builder
 from assistant.conversation.state import SKIPS_TO_PAUSE as SKIPS_TO_PAUSE  # the tests read it here
 from assistant.policy.profile import FIELD_SPECS
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.stores.privacy import ID_CARD_METADATA
 from assistant.understanding import cues
 
@@ -354,7 +354,7 @@ def _start_interview(b: _Builder, reading: Reading) -> Turn:
     facts = {k: v for k, v in reading.facts.facts.items() if k not in b.state.values}
     b.state.values.update(facts)
     area = b.state.values.get("target_area")
-    b.utter("utter_overview", area=area or policy().messages["dialogue"]["suzhou"])
+    b.utter("utter_overview", area=area or rule_data().messages["dialogue"]["suzhou"])
     others = {k: v for k, v in facts.items() if k != "target_area" and k not in b.said_back}
     if others:  # "我30岁，硕士，想在园区落户": the area is in the overview, the rest said back
         b.utter("utter_understood", facts=dialogue.describe(others))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 # Field kinds: ("int", min, max) | ("number", min, max) | ("bool",) | ("enum", enum name) | ("area",) | ("date",)
 FIELD_SPECS: dict[str, tuple] = {
@@ -129,11 +129,11 @@ class ProfileError(ValueError):
 def _msg(key: str, **kw: Any) -> str:
     if "field" in kw and "label" not in kw:
         kw["label"] = field_label(kw["field"])
-    return policy().messages["errors"][key].format(**kw)
+    return rule_data().messages["errors"][key].format(**kw)
 
 
 def field_label(name: str) -> str:
-    return policy().terms["fields"].get(name, name)
+    return rule_data().terms["fields"].get(name, name)
 
 
 def _squash(text: str) -> str:
@@ -141,7 +141,7 @@ def _squash(text: str) -> str:
 
 
 def _build_alias_tables() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    terms = policy().terms
+    terms = rule_data().terms
     areas = {}
     for area_id, area in terms["areas"].items():
         for alias in [area_id, area["name"], *area["aliases"]]:
@@ -187,19 +187,19 @@ def enum_aliases(enum_name: str) -> dict[str, str]:
 
 
 def area_name(area_id: str) -> str:
-    return policy().terms["areas"][area_id]["name"]
+    return rule_data().terms["areas"][area_id]["name"]
 
 
 def area_type(area_id: str | None) -> str | None:
-    return None if area_id is None else policy().terms["areas"][area_id]["type"]
+    return None if area_id is None else rule_data().terms["areas"][area_id]["type"]
 
 
 def enum_values(enum_name: str) -> list[str]:
-    return list(policy().terms["enums"][enum_name]["values"])
+    return list(rule_data().terms["enums"][enum_name]["values"])
 
 
 def enum_label(enum_name: str, value: str) -> str:
-    return policy().terms["enums"][enum_name]["values"][value]["label"]
+    return rule_data().terms["enums"][enum_name]["values"][value]["label"]
 
 
 def _show(value: Any) -> str:
@@ -241,7 +241,7 @@ def _convert(name: str, raw: Any, from_text: bool) -> Any:
     if kind == "area":
         value = normalize_area(raw) if isinstance(raw, str) else None
         if value is None:
-            names = "、".join(a["name"] for a in policy().terms["areas"].values())
+            names = "、".join(a["name"] for a in rule_data().terms["areas"].values())
             raise ValueError(_msg("area", field=name, values=names, value=_show(raw)))
         return value
     if kind == "date":
@@ -251,7 +251,7 @@ def _convert(name: str, raw: Any, from_text: bool) -> Any:
             day = None
         if day is None:
             raise ValueError(_msg("date", field=name, value=_show(raw)))
-        earliest = policy().supported_from
+        earliest = rule_data().supported_from
         if day < earliest:
             raise ValueError(_msg("date_too_early", field=name, earliest=earliest.isoformat(),
                                   value=_show(raw)))
@@ -304,8 +304,8 @@ def parse_profile(data: Any, *, as_of: str | None = None, today: Callable[[], dt
     if errors:
         raise ProfileError(errors)
     values.setdefault("as_of", today())
-    if values["as_of"] < policy().supported_from:
+    if values["as_of"] < rule_data().supported_from:
         raise ProfileError([FieldError("as_of", _msg("date_too_early", label=field_label("as_of"), field="as_of",
-                                                     earliest=policy().supported_from.isoformat(),
+                                                     earliest=rule_data().supported_from.isoformat(),
                                                      value=values["as_of"].isoformat()))])
     return Profile(**values)

@@ -2,7 +2,7 @@
 
 The files read like OpenFisca parameters: every value is keyed by the date it takes effect and carries its
 source and a `verified` flag. Loading is strict: an unknown key, a value without a date or a source, or an
-unknown document is a PolicyError naming the file and the place.
+unknown document is a RuleDataError naming the file and the place.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ _TIER_KEYS = {"age_cap", "months", "shortage", "verified", "article"}
 _CREDENTIAL_ENUMS = {"education": "education", "title": "professional_title", "skill": "skill_level"}
 
 
-class PolicyError(ValueError):
+class RuleDataError(ValueError):
     """The rule data is malformed; the message names the file and the key."""
 
 
@@ -113,20 +113,20 @@ class RuleSet:
     """All parameter values in force on one day. A value whose document is past its validity is marked:
     unverified with a caveat during an unverified extension, and listed in `expired` after it."""
 
-    def __init__(self, policy: Policy, day: dt.date):
+    def __init__(self, data: RuleData, day: dt.date):
         self.day = day
         self._memo: dict = {}
         self.expired: dict[str, list[Value]] = {}   # channel -> values whose document no longer applies
-        caveat = policy.terms["validity"]["extension_caveat"]
+        caveat = data.terms["validity"]["extension_caveat"]
         self._values: dict[tuple[str, str], Value | None] = {}
-        for cid, ch in policy.channels.items():
+        for cid, ch in data.channels.items():
             for name, p in ch.parameters.items():
                 value = p.at(day)
-                validity = policy.validity.get(value.doc_id) if value is not None else None
+                validity = data.validity.get(value.doc_id) if value is not None else None
                 state = validity.state(day) if validity is not None else "in_force"
                 if value is not None and validity is not None and state == "extension":
                     # an unverified value keeps saying so beside the validity caveat
-                    said = caveat if value.verified else f"{policy.terms['unverified_notice']}；{caveat}"
+                    said = caveat if value.verified else f"{data.terms['unverified_notice']}；{caveat}"
                     value = dataclasses.replace(value, verified=False, caveat=said,
                                                 valid_until=validity.extended_until)
                 elif value is not None and state == "expired":
@@ -135,10 +135,10 @@ class RuleSet:
 
     def get(self, channel: str, name: str) -> Value:
         """The value in force; a rule the engine relies on but that is not in force on the day is a bug in
-        the rule data (PolicyError), not a fact of the person."""
+        the rule data (RuleDataError), not a fact of the person."""
         value = self._values[(channel, name)]
         if value is None:
-            raise PolicyError(f"{channel}.yml: {name} is not in force on {self.day.isoformat()}")
+            raise RuleDataError(f"{channel}.yml: {name} is not in force on {self.day.isoformat()}")
         return value
 
     def find(self, channel: str, name: str) -> Value | None:
@@ -152,7 +152,7 @@ class RuleSet:
         return self._memo[key]
 
 
-class Policy:
+class RuleData:
     """The whole rule base: shared terms, one ChannelData per channel, registration options, messages."""
 
     def __init__(self, terms: dict, channels: dict[str, ChannelData], messages: dict, version: str):
@@ -193,7 +193,7 @@ class Policy:
 
 
 def _fail(where: str, msg: str) -> None:
-    raise PolicyError(f"{where}: {msg}")
+    raise RuleDataError(f"{where}: {msg}")
 
 
 def _check_keys(where: str, data: Any, allowed: set[str], required: Iterable[str] = ()) -> None:
@@ -285,12 +285,12 @@ def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{path.name}: not valid YAML: {exc}") from None
+        raise RuleDataError(f"{path.name}: not valid YAML: {exc}") from None
 
 
-def load_policy(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FILE,
-                texts_dir: Path = TEXTS_DIR) -> Policy:
-    """Reads and checks every policy file; raises PolicyError on the first problem."""
+def load_rule_data(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FILE,
+                   texts_dir: Path = TEXTS_DIR) -> RuleData:
+    """Reads and checks every policy file; raises RuleDataError on the first problem."""
     terms = _read_yaml(policy_dir / "terms.yml")
     _check_keys("terms.yml", terms, _TERMS_KEYS, _TERMS_KEYS)
     _check_revision("terms.yml.revision", terms["revision"])
@@ -311,8 +311,8 @@ def load_policy(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FI
     names = sorted(p.name for p in policy_dir.glob("*.yml"))
     expected = sorted([f"{c}.yml" for c in CHANNEL_IDS] + ["terms.yml", "registration.yml"])
     if names != expected:
-        raise PolicyError(f"{policy_dir}: expected exactly the files {', '.join(expected)}, found {', '.join(names)}")
-    rule_data: dict[str, Any] = {"terms": _rule_terms(terms)}
+        raise RuleDataError(f"{policy_dir}: expected exactly the files {', '.join(expected)}, found {', '.join(names)}")
+    hashed: dict[str, Any] = {"terms": _rule_terms(terms)}
     for cid in CHANNEL_IDS + ("registration",):
         data = _read_yaml(policy_dir / f"{cid}.yml")
         where = f"{cid}.yml"
@@ -326,12 +326,12 @@ def load_policy(policy_dir: Path = POLICY_DIR, messages_file: Path = MESSAGES_FI
         _check_keys(f"texts/{cid}.yml", words, {"name", "texts"}, ["texts"])
         params = {n: _parameter(f"{where}.parameters.{n}", n, d, terms) for n, d in data["parameters"].items()}
         channels[cid] = ChannelData(cid, words.get("name", cid), params, words["texts"])
-        rule_data[cid] = data["parameters"]
+        hashed[cid] = data["parameters"]
     messages = yaml.safe_load(messages_file.read_text(encoding="utf-8"))
     latest = max(d for ch in channels.values() for p in ch.parameters.values() for d in p.dates)
     # The version names the rules only: a reworded text or a new alias leaves it as it is.
-    digest = hashlib.sha256(yaml.safe_dump(rule_data, sort_keys=True, allow_unicode=True).encode("utf-8"))
-    return Policy(terms, channels, messages, f"{latest.isoformat()}+{digest.hexdigest()[:8]}")
+    digest = hashlib.sha256(yaml.safe_dump(hashed, sort_keys=True, allow_unicode=True).encode("utf-8"))
+    return RuleData(terms, channels, messages, f"{latest.isoformat()}+{digest.hexdigest()[:8]}")
 
 
 def _rule_terms(terms: dict) -> dict:
@@ -343,6 +343,6 @@ def _rule_terms(terms: dict) -> dict:
 
 
 @lru_cache(maxsize=1)
-def policy() -> Policy:
+def rule_data() -> RuleData:
     """The project's rule base, loaded once per process."""
-    return load_policy()
+    return load_rule_data()

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from assistant.policy.profile import enum_label
-from assistant.policy.rules import CHANNEL_IDS, Policy, RuleSet, Value, policy
+from assistant.policy.rules import CHANNEL_IDS, RuleData, RuleSet, Value, rule_data
 
 _ENUM_OF_KIND = {"education": "education", "title": "professional_title", "skill": "skill_level"}
 
@@ -38,7 +38,7 @@ class Row:
         return (self.channel, self.parameter, self.condition)
 
 
-def _labels(pol: Policy) -> dict[str, str]:
+def _labels(pol: RuleData) -> dict[str, str]:
     """Every id the rule data uses with its Chinese label, for showing values: the sheet's own words for
     scheme values and item ids, the profile's field labels, enumeration values and areas."""
     out = dict(pol.messages["sheet"]["values"])
@@ -67,7 +67,7 @@ def show(value: Any, labels: dict[str, str]) -> str:
     return str(value)
 
 
-def _validity(pol: Policy, v: Value, day: dt.date) -> tuple[str, str]:
+def _validity(pol: RuleData, v: Value, day: dt.date) -> tuple[str, str]:
     validity = pol.validity.get(v.doc_id)
     if validity is None or validity.valid_until is None:
         return "", ""
@@ -124,7 +124,7 @@ def _flagged_part(row: Row, part: dict) -> Row:
     return row
 
 
-def _value_rows(pol: Policy, cid: str, pname: str, v: Value, day: dt.date | None) -> list[Row]:
+def _value_rows(pol: RuleData, cid: str, pname: str, v: Value, day: dt.date | None) -> list[Row]:
     """The rows of one dated value; `day` (None for the whole history) decides its validity state."""
     labels, words = _labels(pol), pol.messages["sheet"]
     name = pol.channels[cid].name if cid != "registration" else words["registration"]
@@ -140,28 +140,28 @@ def _value_rows(pol: Policy, cid: str, pname: str, v: Value, day: dt.date | None
     return [replace(base, value=show(v.value, labels))]
 
 
-def _parameters(pol: Policy) -> Iterable[tuple[str, str]]:
+def _parameters(pol: RuleData) -> Iterable[tuple[str, str]]:
     for cid in (*CHANNEL_IDS, "registration"):
         for pname in pol.channels[cid].parameters:
             yield cid, pname
 
 
-def rows_on(day: dt.date, pol: Policy | None = None) -> list[Row]:
+def rows_on(day: dt.date, pol: RuleData | None = None) -> list[Row]:
     """Every rule in force on `day`, channel by channel (registration last)."""
-    pol = pol or policy()
+    pol = pol or rule_data()
     rs: RuleSet = pol.rules_on(day)
     return [row for cid, pname in _parameters(pol) if (value := rs.find(cid, pname)) is not None
             for row in _value_rows(pol, cid, pname, value, day)]
 
 
-def rows_all(pol: Policy | None = None) -> list[Row]:
+def rows_all(pol: RuleData | None = None) -> list[Row]:
     """Every dated value of the rule data, oldest first within each parameter: the whole history."""
-    pol = pol or policy()
+    pol = pol or rule_data()
     return [row for cid, pname in _parameters(pol) for v in pol.channels[cid].parameters[pname].values
             for row in _value_rows(pol, cid, pname, v, None)]
 
 
-def changes(a: dt.date, b: dt.date, pol: Policy | None = None) -> list[tuple[str, Row | None, Row | None]]:
+def changes(a: dt.date, b: dt.date, pol: RuleData | None = None) -> list[tuple[str, Row | None, Row | None]]:
     """What differs between the rules of two dates: ("added" | "removed" | "changed", old, new)."""
     old = {r.key: r for r in rows_on(a, pol)}
     new = {r.key: r for r in rows_on(b, pol)}
@@ -200,9 +200,9 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def format_rows(rows: list[Row], fmt: str, day: dt.date | None, pol: Policy | None = None) -> str:
+def format_rows(rows: list[Row], fmt: str, day: dt.date | None, pol: RuleData | None = None) -> str:
     """The sheet as text (for reading), md (a table, docs/rules.md) or json; `day` None: the history."""
-    pol = pol or policy()
+    pol = pol or rule_data()
     words = pol.messages["sheet"]
     rev = pol.revision
     if fmt == "json":
@@ -228,8 +228,8 @@ def format_rows(rows: list[Row], fmt: str, day: dt.date | None, pol: Policy | No
 
 
 def format_changes(diff: list[tuple[str, Row | None, Row | None]], a: dt.date, b: dt.date, fmt: str,
-                   pol: Policy | None = None) -> str:
-    pol = pol or policy()
+                   pol: RuleData | None = None) -> str:
+    pol = pol or rule_data()
     words = pol.messages["sheet"]
     if fmt == "json":
         return json.dumps({"from": a.isoformat(), "to": b.isoformat(), "changes": [

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from assistant.policy.engine import assess
 from assistant.policy.profile import FIELDS, ProfileError, parse_profile
-from assistant.policy.rules import CHANNEL_IDS, policy
+from assistant.policy.rules import CHANNEL_IDS, rule_data
 
 ID_COLUMN = "id"
 OUTPUT_COLUMNS = ("row", ID_COLUMN, *CHANNEL_IDS, "talent_route", "recommended", "points_known", "points_gap",
@@ -23,7 +23,7 @@ class BatchError(ValueError):
 
 
 def _msg(key: str, **kw) -> str:
-    return policy().messages["errors"][key].format(**kw)
+    return rule_data().messages["errors"][key].format(**kw)
 
 
 def read_text(raw: bytes, path: str) -> str:

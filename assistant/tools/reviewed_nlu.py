@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from assistant.errors import KeyedError
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.stores.privacy import mask
 from assistant.understanding.parsing import normalize
 
@@ -74,7 +74,7 @@ def reviewed_path() -> Path:
 
 def topics() -> dict[str, str]:
     """Every FAQ topic with its title (the "您是想问" buttons' words, messages.yml faq_topics)."""
-    return dict(policy().messages["faq_topics"])
+    return dict(rule_data().messages["faq_topics"])
 
 
 def _load(text: str) -> Any:

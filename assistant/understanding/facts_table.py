@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from assistant.policy.profile import FIELD_SPECS, area_name, area_type, enum_values, normalize_area, normalize_enum
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from assistant.understanding import parsing
 
 __all__ = ["CONVERTERS", "DEFAULT_CONTEXT", "FACTS_FILE", "FIELDS", "FactsError", "Rule", "Table", "Value",
@@ -149,7 +149,7 @@ def _alias_alternation(aliases: list[str]) -> str:
 
 
 def _builtin_macros(stoplist: set[str]) -> tuple[dict[str, str], dict[str, str]]:
-    terms = policy().terms
+    terms = rule_data().terms
     builtins = {
         "NUM": parsing.NUMBER,
         "DUR": "(?:" + _strip_groups(parsing.DURATION.pattern) + ")",

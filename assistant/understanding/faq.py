@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from assistant.policy.rules import Policy, PolicyError, RuleSet, Value, policy
+from assistant.policy.rules import RuleData, RuleDataError, RuleSet, Value, rule_data
 
 _LATEST = dt.date(9999, 12, 31)
 
@@ -29,11 +29,11 @@ def _caps(route: Value) -> dict[str, int]:
     return out
 
 
-def _areas(pol: Policy, kind: str) -> str:
+def _areas(pol: RuleData, kind: str) -> str:
     return "、".join(a.get("display", a["name"]) for a in pol.terms["areas"].values() if a["type"] == kind)
 
 
-def _getters(pol: Policy) -> dict[str, Callable[[RuleSet], str | int | None]]:
+def _getters(pol: RuleData) -> dict[str, Callable[[RuleSet], str | int | None]]:
     def value(channel: str, name: str, key: str | None = None) -> Callable[[RuleSet], int | str | None]:
         def read(rs: RuleSet) -> int | str | None:
             v = rs.find(channel, name)
@@ -74,7 +74,7 @@ def _getters(pol: Policy) -> dict[str, Callable[[RuleSet], str | int | None]]:
 
     def known(day: dt.date | None, what: str) -> dt.date:
         if day is None:
-            raise PolicyError(f"validity hukou_2023 has no {what}")
+            raise RuleDataError(f"validity hukou_2023 has no {what}")
         return day
     return {
         "points_line": value("points", "line"),
@@ -116,9 +116,9 @@ def _getters(pol: Policy) -> dict[str, Callable[[RuleSet], str | int | None]]:
     }
 
 
-def values_on(day: dt.date | None = None, pol: Policy | None = None) -> dict[str, str]:
+def values_on(day: dt.date | None = None, pol: RuleData | None = None) -> dict[str, str]:
     """Every placeholder of the FAQ answers, from the rules in force on `day` (today when None)."""
-    pol = pol or policy()
+    pol = pol or rule_data()
     rs, latest = pol.rules_on(day or dt.date.today()), pol.rules_on(_LATEST)
     out = {}
     for name, read in _getters(pol).items():

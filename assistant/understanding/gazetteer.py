@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 
 # enum name in terms.yml -> entity label (the profile field it fills)
 GAZETTEER_ENUMS = {"education": "education", "professional_title": "professional_title",
@@ -19,7 +19,7 @@ _MIN_ALIAS_CHARS = 2
 
 def patterns() -> list[dict]:
     """EntityRuler patterns: each alias as a phrase, and as a part of a single jieba token ("本科毕业")."""
-    terms = policy().terms
+    terms = rule_data().terms
     entries: list[tuple[str, str, str]] = []
     for area in terms["areas"].values():
         for alias in {area["name"], *area["aliases"]}:

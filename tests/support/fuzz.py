@@ -34,15 +34,15 @@ import requests
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from assistant.policy.rules import policy
+from assistant.policy.rules import rule_data
 from tests.support.servers import Servers, rss_mb, servers
 from tests.support.strategies import said
 from tests.support.wechat import WeChat, WeChatAPIStandIn, new_openid
 
 ROUTES = ("rest", "web", "wechat", "wechat_aes")
-_FAULT = policy().messages["input"]["fault"]
+_FAULT = rule_data().messages["input"]["fault"]
 FAST_FAULT = 4.0   # seconds: a fault message sooner than every channel's time budget is a failed turn
-_FAULT_WECHAT = policy().messages["wechat"]["failed"]
+_FAULT_WECHAT = rule_data().messages["wechat"]["failed"]
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 

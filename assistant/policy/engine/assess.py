@@ -14,7 +14,7 @@ from assistant.policy.engine.points import points
 from assistant.policy.engine.results import ChannelResult
 from assistant.policy.engine.talent import talent
 from assistant.policy.profile import PROFILE_FIELDS, Profile, area_name, area_type
-from assistant.policy.rules import Policy, RuleSet, policy
+from assistant.policy.rules import RuleData, RuleSet, rule_data
 
 # docs/rules.md §8.
 RECOMMENDATION_ORDER = ("suzhou_graduate", "family", "talent", "home_purchase", "county_open", "points")
@@ -23,17 +23,17 @@ QUESTION_ORDER = ("talent", "home_purchase", "county_open", "suzhou_graduate", "
 _FIELD_ORDER = {f: i for i, f in enumerate(PROFILE_FIELDS)}
 
 
-def evaluate(p: Profile, pol: Policy, rs: RuleSet) -> list[ChannelResult]:
+def evaluate(profile: Profile, data: RuleData, rule_set: RuleSet) -> list[ChannelResult]:
     """Every channel, in the order of the channel ids."""
-    kind = area_type(p.target_area)
+    kind = area_type(profile.target_area)
     channels: dict[str, Callable[[], ChannelResult]] = {
-        "talent": lambda: talent(p, pol, rs),
-        "points": lambda: points(p, pol, rs, kind),
-        "home_purchase": lambda: home_purchase(p, pol, rs),
-        "county_open": lambda: county_open(p, pol, rs, kind),
-        "family": lambda: family(p, pol, rs),
-        "suzhou_graduate": lambda: suzhou_graduate(p, pol, rs),
-        "residence_permit": lambda: residence_permit(p, pol, rs),
+        "talent": lambda: talent(profile, data, rule_set),
+        "points": lambda: points(profile, data, rule_set, kind),
+        "home_purchase": lambda: home_purchase(profile, data, rule_set),
+        "county_open": lambda: county_open(profile, data, rule_set, kind),
+        "family": lambda: family(profile, data, rule_set),
+        "suzhou_graduate": lambda: suzhou_graduate(profile, data, rule_set),
+        "residence_permit": lambda: residence_permit(profile, data, rule_set),
     }
     return [build() for build in channels.values()]
 
@@ -58,37 +58,38 @@ def missing(results: list[ChannelResult]) -> list[str]:
     return sorted(weight, key=lambda f: (f != "target_area", f not in first, -round(weight[f], 9), _FIELD_ORDER[f]))
 
 
-def registration(p: Profile, rs: RuleSet, talent_status: str) -> list[str]:
+def registration(profile: Profile, rule_set: RuleSet, talent_status: str) -> list[str]:
     """Where the hukou can be registered (docs/rules.md §7)."""
     options = []
-    if p.housing in ("own", "new_home_contract"):
+    if profile.housing in ("own", "new_home_contract"):
         options.append("own_home")
-    if p.housing in ("rental_registered", "rental_unregistered"):
+    if profile.housing in ("rental_registered", "rental_unregistered"):
         options += ["community_collective", "landlord_address"]
-    if talent_status == "eligible" and p.housing != "own":
+    if talent_status == "eligible" and profile.housing != "own":
         options.append("talent_collective")
-    if p.employed_in_suzhou:
+    if profile.employed_in_suzhou:
         options.append("employer_collective")
-    order = rs.get("registration", "options").value
+    order = rule_set.get("registration", "options").value
     return sorted(options, key=order.index)
 
 
-def assess(p: Profile, pol: Policy | None = None) -> dict:
+def assess(profile: Profile, data: RuleData | None = None) -> dict:
     """The assessment of docs/interfaces.md §2 for a validated profile."""
-    pol = pol or policy()
-    rs = pol.rules_on(p.as_of)
-    results = evaluate(p, pol, rs)
+    data = data or rule_data()
+    rule_set = data.rules_on(profile.as_of)
+    results = evaluate(profile, data, rule_set)
     by_id = {r.id: r for r in results}
     unknown = missing(results)
     order = {f: i for i, f in enumerate(unknown)}
     return {
-        "as_of": p.as_of.isoformat(),
-        "rules_version": pol.version,
-        "area": {"name": area_name(p.target_area) if p.target_area else None, "type": area_type(p.target_area)},
-        "channels": [r.as_dict(pol, order) for r in results],
+        "as_of": profile.as_of.isoformat(),
+        "rules_version": data.version,
+        "area": {"name": area_name(profile.target_area) if profile.target_area else None,
+                 "type": area_type(profile.target_area)},
+        "channels": [r.as_dict(data, order) for r in results],
         "points": by_id["points"].points,
         "recommended": [c for c in RECOMMENDATION_ORDER if by_id[c].status == "eligible"],
-        "registration_options": registration(p, rs, by_id["talent"].status),
+        "registration_options": registration(profile, rule_set, by_id["talent"].status),
         "missing": unknown,
-        "disclaimer": pol.terms["disclaimer"],
+        "disclaimer": data.terms["disclaimer"],
     }

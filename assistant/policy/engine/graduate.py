@@ -4,15 +4,15 @@ from __future__ import annotations
 from assistant.policy.engine.logic import is_, status_of
 from assistant.policy.engine.results import ChannelResult, criterion, without_rules
 from assistant.policy.profile import Profile
-from assistant.policy.rules import Policy, RuleSet
+from assistant.policy.rules import RuleData, RuleSet
 
 
-def suzhou_graduate(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
-    texts = pol.channels["suzhou_graduate"].texts
-    scheme, closed = without_rules("suzhou_graduate", pol, rs)
+def suzhou_graduate(profile: Profile, data: RuleData, rule_set: RuleSet) -> ChannelResult:
+    texts = data.channels["suzhou_graduate"].texts
+    scheme, closed = without_rules("suzhou_graduate", data, rule_set)
     if closed:
         return closed
-    t = is_(p, "suzhou_college_graduate")
+    t = is_(profile, "suzhou_college_graduate")
     return ChannelResult("suzhou_graduate", status_of(t), "direct" if t.value else None,
                          [criterion("graduate_suzhou_college", texts["criterion"], t, scheme, route="direct",
                                     route_name=texts["route_name"])], needs=t.needs,

@@ -61,33 +61,33 @@ def any_of(*parts: Truth) -> Truth:
     return _combined(parts, True, lambda open_parts: min(open_parts, key=lambda part: len(part.path)).path)
 
 
-def fact(p: Profile, name: str, test: Callable[[Any], bool]) -> Truth:
+def fact(profile: Profile, name: str, test: Callable[[Any], bool]) -> Truth:
     """`test` applied to a field, unknown while the field is.
 
     An age known only as a range (虚岁, "四十多岁": docs/rules.md §0) decides a test when both ends of the
     range agree; every age test is monotone (a cap, a minimum), so the ends decide for the whole range."""
-    value = getattr(p, name)
+    value = getattr(profile, name)
     if value is None:
-        if name == "age" and p.age_range is not None:
-            low, high = (test(a) for a in p.age_range)
+        if name == "age" and profile.age_range is not None:
+            low, high = (test(a) for a in profile.age_range)
             if low == high:
                 return TRUE if low else FALSE
         return unknown(name)
     return TRUE if test(value) else FALSE
 
 
-def is_(p: Profile, name: str, wanted: Any = True) -> Truth:
-    return fact(p, name, lambda v: v == wanted)
+def is_(profile: Profile, name: str, wanted: Any = True) -> Truth:
+    return fact(profile, name, lambda v: v == wanted)
 
 
-def at_least(p: Profile, name: str, level: str) -> Truth:
+def at_least(profile: Profile, name: str, level: str) -> Truth:
     """An ordered enumeration at `level` or higher ("本科及以上")."""
     ranks = RANKS[name]
-    return fact(p, name, lambda v: ranks[v] >= ranks[level])
+    return fact(profile, name, lambda v: ranks[v] >= ranks[level])
 
 
-def age_at_most(p: Profile, cap: int | None) -> Truth:
-    return TRUE if cap is None else fact(p, "age", lambda a: a <= cap)
+def age_at_most(profile: Profile, cap: int | None) -> Truth:
+    return TRUE if cap is None else fact(profile, "age", lambda a: a <= cap)
 
 
 def status_of(t: Truth) -> str:

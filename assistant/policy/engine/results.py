@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.policy.engine.logic import NO_NEEDS, UNKNOWN, Truth, result_of
-from assistant.policy.rules import Policy, PolicyError, RuleSet, Value
+from assistant.policy.rules import RuleData, RuleDataError, RuleSet, Value
 
 
 def criterion(cid: str, text: str, truth: Truth, source: Value, detail: str = "", verified: bool | None = None,
@@ -39,8 +39,8 @@ class ChannelResult:
     path: frozenset[str] | None = None  # fewest unknown fields that could make it eligible; None if none can
     notes: list | None = None           # what every answer mentioning the channel must say
 
-    def as_dict(self, pol: Policy, order: dict[str, int]) -> dict:
-        return {"id": self.id, "name": pol.channels[self.id].name, "status": self.status, "route": self.route,
+    def as_dict(self, data: RuleData, order: dict[str, int]) -> dict:
+        return {"id": self.id, "name": data.channels[self.id].name, "status": self.status, "route": self.route,
                 "criteria": self.criteria or [], "gaps": self.gaps or [], "notes": self.notes or [],
                 "missing": sorted(self.needs, key=order.__getitem__) if self.status == "undetermined" else []}
 
@@ -54,33 +54,33 @@ def note(nid: str, text: str, source: Value, verified: bool | None = None) -> di
     return out
 
 
-def _last_day(pol: Policy, doc_id: str) -> str:
+def _last_day(data: RuleData, doc_id: str) -> str:
     """The last day a document applied; a document can only have expired when it has one."""
-    last = pol.validity[doc_id].last
+    last = data.validity[doc_id].last
     if last is None:
-        raise PolicyError(f"{doc_id}: expired without a validity date")
+        raise RuleDataError(f"{doc_id}: expired without a validity date")
     return last.isoformat()
 
 
-def expired(cid: str, pol: Policy, rs: RuleSet) -> ChannelResult | None:
+def expired(cid: str, data: RuleData, rule_set: RuleSet) -> ChannelResult | None:
     """After the last validity of a document the channel rests on: undetermined, and the answer says the
     rule data needs an update (a rule never applies silently past its validity, docs/rules.md §2c)."""
-    values = rs.expired.get(cid)
+    values = rule_set.expired.get(cid)
     if not values:
         return None
-    words = pol.terms["validity"]
-    crits = [criterion("rules_expired", _expired_text(pol, words, v), UNKNOWN, v, verified=False)
+    words = data.terms["validity"]
+    crits = [criterion("rules_expired", _expired_text(data, words, v), UNKNOWN, v, verified=False)
              for v in {v.doc_id: v for v in values}.values()]
     return ChannelResult(cid, "undetermined", criteria=crits, path=None)
 
 
-def _expired_text(pol: Policy, words: dict, v: Value) -> str:
+def _expired_text(data: RuleData, words: dict, v: Value) -> str:
     """"…的有效期（至…）已过": of the document itself, or of the one it was made under (docs/readings.md §2c)."""
-    until = _last_day(pol, v.doc_id)
-    base = pol.rests_on.get(v.doc_id)
+    until = _last_day(data, v.doc_id)
+    base = data.rests_on.get(v.doc_id)
     if base is None:
         return words["expired"].format(document=v.document, until=until)
-    return words["expired_basis"].format(document=v.document, basis=pol.document_title(base), until=until)
+    return words["expired_basis"].format(document=v.document, basis=data.document_title(base), until=until)
 
 
 def not_encoded(cid: str, scheme: Value, text: str) -> ChannelResult:
@@ -89,10 +89,10 @@ def not_encoded(cid: str, scheme: Value, text: str) -> ChannelResult:
                          path=None)
 
 
-def without_rules(cid: str, pol: Policy, rs: RuleSet) -> tuple[Value, ChannelResult | None]:
+def without_rules(cid: str, data: RuleData, rule_set: RuleSet) -> tuple[Value, ChannelResult | None]:
     """The channel's scheme, and the result of the channel when its rules are not encoded on the day or its
     document has expired (None while its rules apply)."""
-    scheme = rs.get(cid, "scheme")
+    scheme = rule_set.get(cid, "scheme")
     if scheme.value == "not_encoded":
-        return scheme, not_encoded(cid, scheme, pol.channels[cid].texts["not_encoded"])
-    return scheme, expired(cid, pol, rs)
+        return scheme, not_encoded(cid, scheme, data.channels[cid].texts["not_encoded"])
+    return scheme, expired(cid, data, rule_set)

@@ -23,7 +23,7 @@ from assistant.policy.engine.logic import (
 from assistant.policy.engine.results import ChannelResult, criterion, expired, gap
 from assistant.policy.engine.talent_routes import FIELD, Combo, Credential, Route, routes
 from assistant.policy.profile import Profile, enum_label
-from assistant.policy.rules import Policy, RuleSet, Value
+from assistant.policy.rules import RuleData, RuleSet, Value
 
 CONSECUTIVE = "social_insurance_consecutive_months"
 YRD = "social_insurance_months_yrd_12m"
@@ -45,13 +45,13 @@ class Months:
         return None if self.consecutive is None else self.consecutive + self.counted_yrd
 
 
-def months_against(p: Profile, need: int, mode: str | None, yrd_cap: int, yrd_verified: bool) -> Months:
+def months_against(profile: Profile, need: int, mode: str | None, yrd_cap: int, yrd_verified: bool) -> Months:
     """Whether the months reach `need`. From 2024 the 沪苏浙皖 months of the last 12 months count, but only
     when in the month of application the person works and pays social insurance in Suzhou."""
-    cons, yrd = p.social_insurance_consecutive_months, p.social_insurance_months_yrd_12m
+    cons, yrd = profile.social_insurance_consecutive_months, profile.social_insurance_months_yrd_12m
     if mode == "consecutive" or yrd_cap == 0:
-        return Months(fact(p, CONSECUTIVE, lambda m: m >= need), cons, 0, False)
-    in_suzhou = all_of(is_(p, "employed_in_suzhou"), is_(p, "social_insurance_active"))
+        return Months(fact(profile, CONSECUTIVE, lambda m: m >= need), cons, 0, False)
+    in_suzhou = all_of(is_(profile, "employed_in_suzhou"), is_(profile, "social_insurance_active"))
     counted = min(yrd, yrd_cap) if yrd is not None and in_suzhou.value is True else 0
     if cons is None:
         needs = {CONSECUTIVE} | ({YRD} if yrd is None else set())
@@ -68,20 +68,20 @@ def months_against(p: Profile, need: int, mode: str | None, yrd_cap: int, yrd_ve
     return Months(in_suzhou, cons, counted, yrd > 0 and not yrd_verified)
 
 
-def credential_truth(p: Profile, c: Credential) -> Truth:
+def credential_truth(profile: Profile, c: Credential) -> Truth:
     """At least the credential's level; a strict degree must be full-time or certified overseas, where a
     full-time lower degree counts for its level (asked only once the highest degree is known not to be)."""
-    truth = at_least(p, c.field, c.level)
+    truth = at_least(profile, c.field, c.level)
     if c.strict_degree:
-        ways = [is_(p, "full_time_degree"), is_(p, "overseas_degree_certified")]
+        ways = [is_(profile, "full_time_degree"), is_(profile, "overseas_degree_certified")]
         ranks = RANKS["education"]
         lower = c.lower_degree
-        if lower is not None and ranks[c.level] <= ranks[lower] and p.full_time_degree is False:
-            ways.append(all_of(fact(p, "education", lambda e: ranks[e] > ranks[lower]),
-                               is_(p, "full_time_lower_degree")))
+        if lower is not None and ranks[c.level] <= ranks[lower] and profile.full_time_degree is False:
+            ways.append(all_of(fact(profile, "education", lambda e: ranks[e] > ranks[lower]),
+                               is_(profile, "full_time_lower_degree")))
         truth = all_of(truth, any_of(*ways))
     if c.shortage is not None:
-        truth = all_of(truth, is_(p, "skill_in_shortage_catalogue", c.shortage))
+        truth = all_of(truth, is_(profile, "skill_in_shortage_catalogue", c.shortage))
     return truth
 
 
@@ -101,15 +101,15 @@ class RouteResult:
     gaps: list[dict]
 
 
-def _evaluate_route(p: Profile, pol: Policy, rs: RuleSet, route: Route, retired: Truth, have: str,
+def _evaluate_route(profile: Profile, data: RuleData, rule_set: RuleSet, route: Route, retired: Truth, have: str,
                     cred_cache: dict) -> RouteResult:
-    texts = pol.channels["talent"].texts
-    yrd_rule = rs.get("talent", "effective_months_yrd_cap")
-    requires = [(f, is_(p, f)) for f in route.requires]
+    texts = data.channels["talent"].texts
+    yrd_rule = rule_set.get("talent", "effective_months_yrd_cap")
+    requires = [(f, is_(profile, f)) for f in route.requires]
     cred_truths = []
     for c in route.credentials:
         if c not in cred_cache:
-            cred_cache[c] = credential_truth(p, c)
+            cred_cache[c] = credential_truth(profile, c)
         cred_truths.append(cred_cache[c])
     months_by_need: dict[int, Months] = {}
     combos: list[ComboTruth] = []
@@ -117,16 +117,17 @@ def _evaluate_route(p: Profile, pol: Policy, rs: RuleSet, route: Route, retired:
         cred = cred_truths[combo.credential]
         if cred.value is False:  # the route does not cover this credential: nothing else matters
             continue
-        parts = [age_at_most(p, combo.cap)]
+        parts = [age_at_most(profile, combo.cap)]
         months = None
         if combo.tier.months is not None:
             need = combo.tier.months
             if need not in months_by_need:
-                months_by_need[need] = months_against(p, need, route.months_mode, yrd_rule.value, yrd_rule.verified)
+                months_by_need[need] = months_against(profile, need, route.months_mode, yrd_rule.value,
+                                                      yrd_rule.verified)
             months = months_by_need[need]
             parts.append(months.truth)
         if combo.tier.shortage is not None:
-            parts.append(is_(p, "skill_in_shortage_catalogue", combo.tier.shortage))
+            parts.append(is_(profile, "skill_in_shortage_catalogue", combo.tier.shortage))
         combos.append(ComboTruth(combo, cred, all_of(*parts), months))
     routes_truth = any_of(*(all_of(c.credential, c.conditions) for c in combos)) if combos else FALSE
     truth = all_of(retired, *(t for _, t in requires), routes_truth)
@@ -139,33 +140,33 @@ def _evaluate_route(p: Profile, pol: Policy, rs: RuleSet, route: Route, retired:
                               route_name=route.name))
     if cred_truth.value is not False:  # age limits mean nothing to someone the route does not cover
         shown = [c for c in combos if c.credential.value is True] or [c for c in combos if c.credential.value is None]
-        text = rs.memo(("talent_conditions", route.rid, tuple(c.combo.index for c in shown)),
+        text = rule_set.memo(("talent_conditions", route.rid, tuple(c.combo.index for c in shown)),
                        lambda: _conditions_text(texts, route, shown))
         relied = _relied(route, shown)
         criteria.append(criterion(ids["conditions"], text, any_of(*(c.conditions for c in shown)),
-                                  _conditions_source(route, relied), _conditions_detail(p, texts, shown),
+                                  _conditions_source(route, relied), _conditions_detail(profile, texts, shown),
                                   _conditions_verified(route, relied), route=route.rid, route_name=route.name))
-    gaps = _gaps(p, texts, route, retired, requires, combos)
+    gaps = _gaps(profile, texts, route, retired, requires, combos)
     if truth.value is not True:
-        off = _off_catalogue(p, rs, texts, route, retired)
+        off = _off_catalogue(profile, rule_set, texts, route, retired)
         criteria += off[:1]
         gaps += off[1:]
     return RouteResult(route, truth, criteria, gaps)
 
 
-def _off_catalogue(p: Profile, rs: RuleSet, texts: dict, route: Route, retired: Truth) -> list[dict]:
+def _off_catalogue(profile: Profile, rule_set: RuleSet, texts: dict, route: Route, retired: Truth) -> list[dict]:
     """From 2024 a certificate off the shortage catalogue opens no skill route (docs/readings.md §1): for a
     skill the route would cover on the catalogue, the reason and, while the age would fit, the gap that
     names the catalogue. [criterion, gap?] or []."""
-    rule = rs.find("talent", "off_catalogue_skill")
-    if rule is None or route.catalogue_skill is None or p.skill_in_shortage_catalogue is not False \
-            or at_least(p, "skill_level", route.catalogue_skill).value is not True:
+    rule = rule_set.find("talent", "off_catalogue_skill")
+    if rule is None or route.catalogue_skill is None or profile.skill_in_shortage_catalogue is not False \
+            or at_least(profile, "skill_level", route.catalogue_skill).value is not True:
         return []
     out = [criterion(f"talent_{route.rid}_off_catalogue", texts["off_catalogue"].format(**rule.value), FALSE, rule,
                      route=route.rid, route_name=route.name)]
     fits = [c for c in route.combos if route.credentials[c.credential].kind == "skill"
-            and at_least(p, "skill_level", route.credentials[c.credential].level).value is True
-            and age_at_most(p, c.cap).value is not False]
+            and at_least(profile, "skill_level", route.credentials[c.credential].level).value is True
+            and age_at_most(profile, c.cap).value is not False]
     if fits and retired.value is not False:
         out.append(gap("skill_in_shortage_catalogue", False, True, texts["gap"]["off_catalogue"].format(**rule.value),
                        rule.verified))
@@ -191,10 +192,10 @@ def _conditions_text(texts: dict, route: Route, combos: list[ComboTruth]) -> str
     return texts["tier_join"].join(parts)
 
 
-def _conditions_detail(p: Profile, texts: dict, combos: list[ComboTruth]) -> str:
+def _conditions_detail(profile: Profile, texts: dict, combos: list[ComboTruth]) -> str:
     bits = []
-    if p.age is not None:
-        bits.append(texts["detail"]["age"].format(age=p.age))
+    if profile.age is not None:
+        bits.append(texts["detail"]["age"].format(age=profile.age))
     haves = [c.months.effective for c in combos if c.months is not None and c.months.effective is not None]
     if haves:
         bits.append(texts["detail"]["months"].format(have=max(haves)))
@@ -237,7 +238,7 @@ def _conditions_verified(route: Route, relied: list[ComboTruth]) -> bool:
     return route.spec.verified and all(_sound(c) for c in relied) and not _back_payments_unverified(route, relied)
 
 
-def _gaps(p: Profile, texts: dict, route: Route, retired: Truth, requires: list, combos: list[ComboTruth]
+def _gaps(profile: Profile, texts: dict, route: Route, retired: Truth, requires: list, combos: list[ComboTruth]
           ) -> list[dict]:
     """Gaps that time or a job can close: months of insurance, employment. Age and degrees are not gaps.
     Months are stated in the units of the field they name: consecutive months still needed after the
@@ -247,9 +248,9 @@ def _gaps(p: Profile, texts: dict, route: Route, retired: Truth, requires: list,
     gaps = []
     for c in combos:
         tier = c.combo.tier
-        if c.credential.value is not True or age_at_most(p, c.combo.cap).value is not True:
+        if c.credential.value is not True or age_at_most(profile, c.combo.cap).value is not True:
             continue
-        if tier.shortage is not None and p.skill_in_shortage_catalogue is not tier.shortage:
+        if tier.shortage is not None and profile.skill_in_shortage_catalogue is not tier.shortage:
             continue
         months = c.months
         sound = route.spec.verified and c.combo.verified
@@ -277,18 +278,18 @@ def _dedupe_gaps(gaps: Iterable[dict]) -> list[dict]:
     return list(best.values())
 
 
-def talent(p: Profile, pol: Policy, rs: RuleSet) -> ChannelResult:
+def talent(profile: Profile, data: RuleData, rule_set: RuleSet) -> ChannelResult:
     # The 2024 办法 rests on the 2023 户籍准入登记管理办法 (docs/readings.md §2c): past its validity, undetermined.
-    stale = expired("talent", pol, rs)
+    stale = expired("talent", data, rule_set)
     if stale is not None:
         return stale
-    texts = pol.channels["talent"].texts
-    retired = is_(p, "retired", False)
-    common = criterion("talent_not_retired", texts["not_retired"], retired, rs.get("talent", "not_retired"))
-    held = "，".join(enum_label(f, getattr(p, f)) for f in FIELD.values() if getattr(p, f) is not None)
+    texts = data.channels["talent"].texts
+    retired = is_(profile, "retired", False)
+    common = criterion("talent_not_retired", texts["not_retired"], retired, rule_set.get("talent", "not_retired"))
+    held = "，".join(enum_label(f, getattr(profile, f)) for f in FIELD.values() if getattr(profile, f) is not None)
     have = texts["detail"]["credential"].format(have=held) if held else ""
     cred_cache: dict = {}
-    results = [_evaluate_route(p, pol, rs, r, retired, have, cred_cache) for r in routes(rs, pol)]
+    results = [_evaluate_route(profile, data, rule_set, r, retired, have, cred_cache) for r in routes(rule_set, data)]
     for r in results:
         if r.truth.value is True:
             return ChannelResult("talent", "eligible", r.route.rid, [common, *r.criteria])

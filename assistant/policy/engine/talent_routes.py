@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from assistant.policy.engine.logic import RANKS
 from assistant.policy.profile import enum_label
-from assistant.policy.rules import Policy, RuleSet, Value
+from assistant.policy.rules import RuleData, RuleSet, Value
 
 ROUTES = ("A", "B1", "B2", "C", "D")
 FIELD = {"education": "education", "title": "professional_title", "skill": "skill_level"}
@@ -109,12 +109,12 @@ def _credential_text(data: dict, creds: list[Credential], texts: dict) -> str:
     return text
 
 
-def routes(rs: RuleSet, pol: Policy) -> list[Route]:
+def routes(rule_set: RuleSet, data: RuleData) -> list[Route]:
     """The talent routes in force on the rule set's day."""
-    texts = pol.channels["talent"].texts
+    texts = data.channels["talent"].texts
     out = []
     for rid in ROUTES:
-        spec = rs.find("talent", f"route_{rid}")
+        spec = rule_set.find("talent", f"route_{rid}")
         if spec is not None:
-            out.append(rs.memo(("talent", rid), lambda rid=rid, spec=spec: _compile(rid, spec, texts)))
+            out.append(rule_set.memo(("talent", rid), lambda rid=rid, spec=spec: _compile(rid, spec, texts)))
     return out
