@@ -38,7 +38,7 @@ CACHE = ROOT / "results" / "calibration" / "selector.json"
 # phrasing's best: the scale goes down to 0.4.
 GRID = {"selector_weight": [0.6, 0.75, 0.9, 1.0], "retriever_weight": [0.0, 0.3, 0.4, 0.45, 0.5, 0.55],
         "retriever_scale": [0.4, 0.5, 0.6, 0.8, 1.0], "sure": [0.45, 0.5, 0.6], "margin": [0.1, 0.15, 0.2],
-        "candidate": [0.25]}
+        "candidate": [0.25], "oos_override": [0.0, 0.5, 0.55, 0.6]}
 
 
 def questions() -> list[dict]:
@@ -92,15 +92,18 @@ def outcome(item: dict, parsed: dict, cal: retrieval.Calibration) -> str:
     """"right", "wrong", "asked" (您是想问) or "none" (no FAQ answer), as assistant/conversation/turn.py decides:
     the sure topic is answered; else out of scope when the classifier is sure of it (INTENT_SURE) or no topic
     reaches `candidate`; else "您是想问"."""
+    name, confidence = parsed["intent"]
+    retrieved = _retrieved(item["text"])
+    if name == "out_of_scope" and confidence >= INTENT_SURE and (retrieved[0][1] if retrieved else 0.0) < cal.oos_override:
+        return "none"
     fused = [] if retrieval.elsewhere(item["text"]) else \
-        retrieval.fuse([tuple(r) for r in parsed["faq"]], _retrieved(item["text"]), cal)
+        retrieval.fuse([tuple(r) for r in parsed["faq"]], retrieved, cal)
     ranked = [(t, s) for t, s in fused if s >= cal.candidate]
     if ranked:
         top, score = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         if score >= cal.sure and score - second >= cal.margin:
             return "right" if top == item["topic"] else "wrong"
-    name, confidence = parsed["intent"]
     if not ranked or (name == "out_of_scope" and confidence >= INTENT_SURE):
         return "none"
     return "asked"

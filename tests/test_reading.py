@@ -67,6 +67,34 @@ def test_english_gets_the_bilingual_note_not_an_interview():
     assert responses(result) == ["utter_chinese_only"] and not result.state.asked
 
 
+def test_an_english_question_the_faq_is_sure_of_is_answered_in_chinese_and_the_question_comes_back():
+    sure = [("residence_permit", 0.9), ("permit_time", 0.05)]
+    result = turn(HOUSING, msg("How long is a residence permit valid?", "faq", faq=sure))
+    assert responses(result)[:2] == ["utter_answer_in_chinese", "utter_faq/residence_permit"]
+    assert asked(result) == "housing" and result.branch == "other_language"
+    # when neither opinion is sure, the note alone, as before
+    result = turn(HOUSING, msg("How long is a residence permit valid?", "faq", faq=[("points_line", 0.3)]))
+    assert responses(result)[0] == "utter_chinese_only" and "utter_answer_in_chinese" not in responses(result)
+
+
+def test_the_points_line_asked_is_the_faq_answer_though_the_classifier_guesses_ones_own_gap():
+    line = turn(HOUSING, msg("积分落户要多少分？", "ask_points_gap", confidence=0.87, faq=[("points_line", 0.945)]))
+    assert "utter_faq/points_line" in responses(line) and asked(line) == "housing"
+    gap = turn(HOUSING, msg("我还差多少分？", "ask_points_gap", confidence=0.87, faq=[("points_line", 0.945)]))
+    assert gap.branch == "points_gap" and "utter_faq/points_line" not in responses(gap)
+
+
+def test_english_terms_meet_the_chinese_phrasings():
+    """The retriever reads an English question through cues.yml's english_terms: its Chinese words are what the
+    topic's Chinese phrasings say."""
+    from assistant.understanding import retrieval
+
+    for text, topic in [("I bought a house, can I move my account?", "home_purchase"),
+                        ("What is the use of a residence permit", "residence_permit"),
+                        ("Will I lose my homestead in the village if I transfer my hukou?", "land_rights")]:
+        assert retrieval.retriever().rank(text)[0][0] == topic, text
+
+
 def test_facts_and_a_question_in_one_message_are_both_taken():
     text = "刚来苏州四个月，租房住，在厂里上班，想办居住证"
     result = turn(State(values={"target_area": "吴中区"}, as_of=AS_OF), msg(text, "faq", faq=unsure("residence_permit")))

@@ -52,6 +52,7 @@ class Reading:
     topics: list[tuple[str, float]] = field(default_factory=list)   # FAQ topics, fused scores, best first
     agreed: str | None = None                # the top topic of both opinions, for a message only part of which asks
     phrased: str | None = None               # the top topic, when it is also the retriever's, close to a phrasing
+    closest: float = 0.0                     # the retriever's similarity to the closest topic's phrasings
     place: str | None = None                 # the area a policy question is about ("太仓落户政策")
     greeting: bool = False
     thanks: str | None = None                # "thanks" or "goodbye"
@@ -75,6 +76,10 @@ class Reading:
         """The FAQ topic the message asks about, when the fused score is sure and ahead of the second."""
         cal = retrieval.calibration()
         if not self.topics or cues.has("vague", self.text):  # "这个要多久能办好？" has no topic of its own
+            return None
+        # The classifier knows what is out of scope, the selector does not (it always ranks some topic): only a
+        # question close to a phrasing overrules a sure "out of scope" ("苏州公积金贷款额度计算方法").
+        if self.intent == "out_of_scope" and self.confidence >= INTENT_SURE and self.closest < cal.oos_override:
             return None
         top, score = self.topics[0]
         second = self.topics[1][1] if len(self.topics) > 1 else 0.0
@@ -184,10 +189,15 @@ def read(state: State, msg: Message) -> Reading:
             and any(w in text.bare for w in cues.words("place_words")):
         place = place_in(text)
     thanks = "thanks" if cues.has("thanks", text) else "goodbye" if cues.has("goodbye", text) else None
-    return Reading(
+    reading = Reading(
         text=text, facts=facts, pending=pending, also=state.also if pending else None, offer=state.offer, payload=payload, chinese=chinese,
         foreign=not chinese and not payload and bool(_LATIN.search(raw)), question=question, remark=remark,
         skip=bool(pending) and dialogue.is_skip(text), command=_command(text, chinese),
         choice=_faq_choice(msg, state.offer, text), side=None if payload else _side(rest, msg, question),
-        topics=topics, agreed=agreed, phrased=phrased, place=place, greeting=cues.has("greeting", text), thanks=thanks,
+        topics=topics, agreed=agreed, phrased=phrased, closest=retrieved[0][1] if retrieved else 0.0, place=place, greeting=cues.has("greeting", text), thanks=thanks,
         first_person=cues.has("first_person", text), intent=msg.intent, confidence=msg.confidence)
+    # "积分落户要多少分？" asks the line, not one's own gap: the classifier's guess of a points question without its
+    # words gives way to an FAQ topic both opinions are sure of.
+    if reading.side == "points_gap" and not cues.has("points_gap", rest) and reading.sure_topic():
+        reading.side = None
+    return reading

@@ -15,7 +15,9 @@ Decision table, first match wins (`pending` = a question is waiting for its answ
 | restart     | "重新开始"                                                  | any     | everything forgotten, the first question    |
 | handoff     | "转人工"                                                    | any     | the facts so far and 12345, flagged; resume |
 | as_of       | "按2022-03-01的规则" and no fact                            | any     | the rules' date set; next question          |
-| other_language | Latin letters, no Chinese, and no answer                | any     | a bilingual note with an example; resume    |
+| other_language | Latin letters, no Chinese, and no answer                | any     | a bilingual note with an example; resume;   |
+|             |                                                           |         | a question the FAQ is sure of is answered   |
+|             |                                                           |         | in Chinese after a bilingual word           |
 | settle      | a settling question ("我想在园区落户需要什么条件"), unless  | no      | the area taken, one line of overview, the   |
 |             | the FAQ is sure of another topic or the hukou moves out   |         | interview                                   |
 | place       | a policy question about one place ("太仓落户政策")           | any     | what holds there (rule data in force), the  |
@@ -158,6 +160,11 @@ def _row_as_of(b: _Builder, r: Reading, msg: Message) -> Turn | None:
 
 
 def _row_foreign(b: _Builder, r: Reading, msg: Message) -> Turn:
+    topic = r.sure_topic()
+    if topic:   # "How long is a residence permit valid?": the answer, in Chinese, said to be so in both languages
+        b.utter("utter_answer_in_chinese")
+        _faq_answer(b, topic)
+        return _resume(b, "other_language")
     b.utter("utter_chinese_only")
     return _count_failure(b, r.pending) if r.pending else b.done("other_language")
 

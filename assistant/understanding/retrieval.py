@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from assistant.understanding import cues
 from assistant.understanding.cues import Text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +44,7 @@ class Calibration:
     sure: float = 0.5                 # answer the top topic at this fused score …
     margin: float = 0.1               # … this far ahead of the second
     candidate: float = 0.25           # a topic offered in "您是想问" needs this much
+    oos_override: float = 0.0         # the classifier sure of "out of scope" is overruled only by a phrasing this close
 
 
 @functools.cache
@@ -63,15 +65,34 @@ def _key(text: Text) -> str:
 
 # Latin words are words, not letters: with the letters' 1–2-grams every English question looked like every English
 # phrasing ("How to move the account?" scored residence_permit, which has English phrasings, above hukou_transfer).
-# English is stemmed crudely, its words that every question has are dropped, and the ways machine translation and
-# people render 户口 are one word (the dev half's English questions say "account", "household registration").
+# The English words and phrases of cues.yml's `english_terms` become the Chinese word the phrasings use (the ways
+# machine translation and people render 户口 are one: "account", "household registration"), so that an English
+# question is compared with every Chinese phrasing; other English words are stemmed crudely, and the words every
+# question has are dropped.
 _LATIN = re.compile(r"[a-z]+")
 _ENGLISH_FILLER = frozenset(re.findall(r"\w+", """
     a an the to of in on at for from by with and or is are am be been was were do does did can could will would
     should shall may might must i me my we our you your he she it its they their there this that these those what
     how which who whom when where why if not no yes please hello hi about into as so than then also any some"""))
-_HUKOU = re.compile(r"household registrations?|registered permanent residences?|permanent residences?|"
-                    r"accounts?|hukous?|houkou")
+
+
+@functools.cache
+def _english() -> tuple[re.Pattern[str], list[str]]:
+    """One pattern of every English term (longest first, one group each) and the Chinese word of each group."""
+    terms = sorted(cues.words("english_terms").items(), key=lambda kv: -len(kv[0]))
+    return re.compile("|".join(rf"\b({pattern})\b" for pattern, _ in terms)), [str(word) for _, word in terms]
+
+
+def _translated(lower: str) -> tuple[list[str], str]:
+    """The Chinese words of the English terms in a lower-cased text, and the text with those terms blanked."""
+    pattern, words = _english()
+    found: list[str] = []
+
+    def blank(m: re.Match[str]) -> str:
+        found.append(words[m.lastindex - 1 if m.lastindex else 0])
+        return " "
+
+    return found, pattern.sub(blank, lower)
 
 
 def _stem(word: str) -> str:
@@ -92,10 +113,10 @@ def _grams(text: str | Text) -> list[str]:
         if not _LATIN.search(key) else []
     if grams:
         return grams
-    chars = _LATIN.sub("", key)
-    words = _HUKOU.sub(" hukou ", text.lower)
-    return [chars[i: i + n] for n in Retriever.NGRAMS for i in range(len(chars) - n + 1)] + \
-        [_stem(w) for w in _LATIN.findall(words) if w not in _ENGLISH_FILLER]
+    terms, rest = _translated(text.lower)
+    parts = [_LATIN.sub("", key), *terms]
+    return [part[i: i + n] for part in parts for n in Retriever.NGRAMS for i in range(len(part) - n + 1)] + \
+        [_stem(w) for w in _LATIN.findall(rest) if w not in _ENGLISH_FILLER]
 
 
 def faq_examples(paths: list[Path] | None = None) -> list[tuple[str, str]]:
