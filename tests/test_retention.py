@@ -154,3 +154,32 @@ def test_the_store_masks_personal_data_that_came_around_the_channels(tmp_path):
     # read back, it is a normal conversation
     again = asyncio.run(store.retrieve("api"))
     assert again.latest_message.text == data[0]["text"] and len(again.events) == 3
+
+
+def test_the_store_writes_what_readers_need_once_as_utf8(tmp_path):
+    """The response selector's answer texts and a response's filling values are not written (nothing reads them
+    from a stored conversation); the rankings, the response's name and the decision row are; Chinese is UTF-8,
+    and a text UTF-8 cannot hold (a lone surrogate) is written escaped, not lost."""
+    db = tmp_path / "tracker.db"
+    store = MaskingSQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=str(db))
+    answer = {"responses": [{"text": "积分落户分值线为400分。"}], "confidence": 0.9,
+              "intent_response_key": "faq/points_line", "utter_action": "utter_faq/points_line"}
+    parse = {"text": "积分落户要多少分", "intent": {"name": "faq", "confidence": 0.9},
+             "response_selector": {"all_retrieval_intents": ["faq"], "faq": {
+                 "response": answer, "ranking": [{"confidence": 0.9, "intent_response_key": "faq/points_line"}]}}}
+    tracker = DialogueStateTracker.from_events("utf8", [
+        UserUttered("积分落户要多少分", {"name": "faq"}, parse_data=parse),
+        BotUttered("积分落户分值线为400分。", metadata={"utter_action": "utter_faq/points_line", "turn_branch": "question",
+                                               "points_line": "400", "urban_areas": "姑苏区、虎丘区"}),
+        UserUttered("\ud800半个字", {"name": "inform"})])
+    asyncio.run(store.save(tracker))
+    with sqlite3.connect(db) as conn:
+        raw = [row[0] for row in conn.execute("SELECT data FROM events ORDER BY id")]
+    user, bot, odd = (json.loads(r) for r in raw)
+    assert "积分落户要多少分" in raw[0] and "\\u" not in raw[0]            # UTF-8, not escaped
+    selector = user["parse_data"]["response_selector"]["faq"]
+    assert "response" not in selector and selector["ranking"][0]["intent_response_key"] == "faq/points_line"
+    assert bot["metadata"] == {"utter_action": "utter_faq/points_line", "turn_branch": "question"}
+    assert bot["text"] == "积分落户分值线为400分。" and odd["text"] == "\ud800半个字"
+    again = asyncio.run(store.retrieve("utf8"))
+    assert [e.text for e in again.events if hasattr(e, "text")] == ["积分落户要多少分", "积分落户分值线为400分。", "\ud800半个字"]

@@ -258,10 +258,15 @@ def mask(text: str, findings: list[Finding] | None = None) -> str:
     return "".join(out)
 
 
+# What every finding needs: an "@" (full-width too), or eleven digits (any script) with at most three other
+# characters between each two. A string without it holds nothing to mask, and `find` is not called for it.
+_MAY_HOLD = re.compile(r"[@＠]|(?:\d\D{0,3}){10}\d")
+
+
 def mask_value(value: Any) -> Any:
     """`mask` applied to every string inside a JSON value (dict keys included): the tracker store's backstop."""
     if isinstance(value, str):
-        return mask(value) if any(c.isdigit() or c == "@" for c in value) else value
+        return mask(value) if _MAY_HOLD.search(value) else value
     if isinstance(value, dict):
         return {mask_value(k) if isinstance(k, str) else k: mask_value(v) for k, v in value.items()}
     if isinstance(value, list):
