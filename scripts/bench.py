@@ -55,7 +55,7 @@ from tests.support import heldout as heldout_sets  # noqa: E402
 from tests.support import load as loads  # noqa: E402
 from tests.support.fixtures import load  # noqa: E402
 from tests.support.residents import Resident, decided_right, talk  # noqa: E402
-from tests.support.servers import RASA, ActionServer, Servers, _env, free_port, rss_mb, servers  # noqa: E402
+from tests.support.servers import RASA, ActionServer, Servers, _env, cpu_seconds, free_port, rss_mb, servers  # noqa: E402
 from tests.support.topology import production as topology  # noqa: E402
 from tests.support.topology import start_rasa, stop, stored_problems, wait_ready  # noqa: E402
 
@@ -278,8 +278,12 @@ def _single(work: Path, name: str, model: Path, actions: bool) -> dict:
                 requests.post(f"{instance.url}/webhooks/rest/webhook", json={"sender": f"warm-{n}", "message": "你好"},
                               timeout=120)
             single = loads.run_load(instance.url, 8, 1, f"{name}-one", FAULT)
+            pids = [instance.proc.pid] + ([action.proc.pid] if action and action.proc else [])
+            before = [cpu_seconds(pid) for pid in pids]
             many = loads.run_load(instance.url, 100, 20, f"{name}-many", FAULT)
+            cpu = [(cpu_seconds(pid) - b) / max(many.messages, 1) for pid, b in zip(pids, before, strict=True)]
             return {"p50_1": single.percentile(.5), "p95_1": single.percentile(.95), "rate_20": many.rate,
+                    "cpu_rasa": cpu[0], "cpu_actions": cpu[1] if len(cpu) > 1 else 0.0,
                     "p50_20": many.percentile(.5), "p95_20": many.percentile(.95),
                     "errors": len(single.errors) + len(many.errors), "rss": rss_mb(instance.proc.pid)}
         finally:
@@ -300,8 +304,14 @@ def baseline(work: Path) -> None:
     for label, m in (("assistant", ours), ("bare bot", bare)):
         print(f"  {label:12} {m['p50_1'] * 1000:11.0f} ms {m['p95_1'] * 1000:6.0f} ms {m['rate_20']:11.1f} "
               f"{m['p50_20'] * 1000:6.0f} ms {m['p95_20'] * 1000:6.0f} ms {m['errors']:7} {m['rss']:5.0f} MB")
-    print(f"  p50 at 1 conversation: {ours['p50_1'] / bare['p50_1']:.2f}x the bare bot's (target within 2x)")
-    print(f"  msg/s at 20: {ours['rate_20'] / bare['rate_20']:.0%} of the bare bot's (target >= 70 %)")
+    print(f"  p50 at 1 conversation: {ours['p50_1'] / bare['p50_1']:.2f}x the bare bot's (target <= 1.5x)")
+    print(f"  msg/s at 20: {ours['rate_20'] / bare['rate_20']:.0%} of the bare bot's (target >= 80 %)")
+    # Wall-clock figures swing with what else the machine runs; the CPU a message costs the servers does not.
+    for label, m in (("assistant", ours), ("bare bot", bare)):
+        print(f"  CPU per message at 20, {label}: Rasa {m['cpu_rasa'] * 1000:.1f} ms, action server "
+              f"{m['cpu_actions'] * 1000:.1f} ms")
+    print(f"  the Rasa server (one core; the bottleneck at 20) does {bare['cpu_rasa'] / ours['cpu_rasa']:.0%} as "
+          f"many messages per CPU second as for the bare bot")
 
 
 # py-spy frames "function (file:line)"; the first rule that matches a sample's stack names where its time went
