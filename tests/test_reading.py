@@ -84,6 +84,22 @@ def test_the_points_line_asked_is_the_faq_answer_though_the_classifier_guesses_o
     assert gap.branch == "points_gap" and "utter_faq/points_line" not in responses(gap)
 
 
+def test_a_question_about_a_place_is_no_answer_to_the_area_asked():
+    state = State(as_of=AS_OF, asked="target_area", asks={"target_area": 1})
+    about = turn(state, msg("昆山市属于江苏哪个市", "faq", faq=[("districts", 0.95)]))
+    assert "target_area" not in about.state.values and "utter_faq/districts" in responses(about)
+    assert asked(about) == "target_area"
+    mine = turn(state, msg("我想在昆山落户，需要什么条件？", "want_settle"))
+    assert mine.state.values.get("target_area") == "昆山市"
+
+
+def test_an_apology_is_a_remark_not_a_no():
+    state = State(values={"target_area": "吴中区"}, as_of=AS_OF, asked="suzhou_college_graduate",
+                  asks={"suzhou_college_graduate": 1})
+    result = turn(state, msg("实在不好意思我刚才走神了", "deny", confidence=0.95))
+    assert "suzhou_college_graduate" not in result.state.values and asked(result) == "suzhou_college_graduate"
+
+
 def test_english_terms_meet_the_chinese_phrasings():
     """The retriever reads an English question through cues.yml's english_terms: its Chinese words are what the
     topic's Chinese phrasings say."""

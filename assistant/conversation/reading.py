@@ -142,6 +142,15 @@ def place_in(text: Text) -> str | None:
     return normalize_area(text.bare) or dialogue.alias_in(text.bare, area_aliases())
 
 
+def _stated(msg: Message, text: Text, asking: bool) -> list[dict]:
+    """The entities that are facts of one's own case. A masked personal number ("3205**********1234") is none
+    (the channel masked it); a question neither about oneself nor about settling states none
+    ("昆山市属于江苏哪个市": the place is what it asks about)."""
+    if asking and not cues.has("first_person", text) and not cues.has("settle", text):
+        return []
+    return [e for e in msg.entities if "*" not in str(e.get("value"))]
+
+
 def read(state: State, msg: Message) -> Reading:
     """Reads every part of `msg` in the state it arrives in."""
     raw = msg.text or ""
@@ -168,8 +177,7 @@ def read(state: State, msg: Message) -> Reading:
     pending = state.asked
     # A question (other than a short reply with a question mark, "没有呢") is never the pending answer.
     asked = None if pending and question and len(rest.core) > SHORT_REPLY else pending
-    # A masked personal number ("3205**********1234") is never read as a fact (the channel masked it).
-    entities = [e for e in msg.entities if "*" not in str(e.get("value"))]
+    entities = _stated(msg, text, question and asked is None)
     # A remark ("好难啊", "那就好") is never a yes or a no by the classifier's guess: only its words may answer.
     said = None if payload or opened else cues.remark(text)
     # A remark is read as the reply to one question, never clause by clause against a pair ("非常感谢，有问题…").
