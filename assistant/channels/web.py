@@ -174,7 +174,14 @@ class ConsoleInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("hotline_console")
+        self._page_routes(bp)
+        self._assessment_routes(bp)
+        self._conversation_routes(bp)
+        review.routes(bp, self)
+        return bp
 
+    def _page_routes(self, bp: Blueprint) -> None:
+        """The console's page (or the locked page), its files and the form's schema."""
         @bp.route("/", methods=["GET"])
         async def page(request: Request) -> HTTPResponse:
             moved = _with_slash(request)
@@ -191,6 +198,8 @@ class ConsoleInput(InputChannel):
         async def form_schema(request: Request) -> HTTPResponse:
             return self._guard(request) or _json(schema())
 
+    def _assessment_routes(self, bp: Blueprint) -> None:
+        """POST …/assess: the engine run on the profile the form sends."""
         @bp.route("/assess", methods=["POST"])
         async def run_assessment(request: Request) -> HTTPResponse:
             refused = self._guard(request)
@@ -207,31 +216,33 @@ class ConsoleInput(InputChannel):
                            "message": e.message} for e in exc.errors]
                 return _error(400, str(exc), errors=errors)
 
-        async def tracker_of(request: Request, sender_id: str) -> Any:
-            """The stored conversation, or the refusal / error response."""
-            refused = self._guard(request)
-            if refused:
-                return refused
-            agent = getattr(request.app.ctx, "agent", None)
-            store = getattr(agent, "tracker_store", None)
-            if store is None:
-                return _error(503, texts()["errors"]["not_ready"])
-            tracker = await store.retrieve(sender_id)
-            if tracker is None:
-                return _error(404, texts()["errors"]["not_found"].format(sender_id=sender_id))
-            return tracker
+    async def _tracker_of(self, request: Request, sender_id: str) -> Any:
+        """The stored conversation, or the refusal / error response."""
+        refused = self._guard(request)
+        if refused:
+            return refused
+        agent = getattr(request.app.ctx, "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        if store is None:
+            return _error(503, texts()["errors"]["not_ready"])
+        tracker = await store.retrieve(sender_id)
+        if tracker is None:
+            return _error(404, texts()["errors"]["not_found"].format(sender_id=sender_id))
+        return tracker
 
+    def _conversation_routes(self, bp: Blueprint) -> None:
+        """GET …/conversation/<sender_id>: a resident's conversation, or (…/test.yml) it as a conversation test."""
         @bp.route("/conversation/<sender_id:path>", methods=["GET"], unquote=True)
         async def look_up(request: Request, sender_id: str) -> HTTPResponse:
             # A sender id may contain "/", so the test case's address is told apart here.
             if sender_id.endswith(TEST_CASE_SUFFIX):
                 return await test_case(request, sender_id[:-len(TEST_CASE_SUFFIX)])
-            tracker = await tracker_of(request, sender_id)
+            tracker = await self._tracker_of(request, sender_id)
             return tracker if isinstance(tracker, HTTPResponse) else _json(conversation(tracker))
 
         async def test_case(request: Request, sender_id: str) -> HTTPResponse:
             """"保存为测试": the conversation as a conversation test (YAML), personal numbers masked."""
-            tracker = await tracker_of(request, sender_id)
+            tracker = await self._tracker_of(request, sender_id)
             if isinstance(tracker, HTTPResponse):
                 return tracker
             origin = f"{request.scheme}://{request.host}"
@@ -240,6 +251,3 @@ class ConsoleInput(InputChannel):
             return response.raw(body.encode("utf-8"), content_type="text/yaml; charset=utf-8",
                                 headers={**SECURITY_HEADERS,
                                          "Content-Disposition": f'attachment; filename="test-{name}.yml"'})
-
-        review.routes(bp, self)
-        return bp

@@ -33,84 +33,117 @@ def _areas(pol: RuleData, kind: str) -> str:
     return "、".join(a.get("display", a["name"]) for a in pol.terms["areas"].values() if a["type"] == kind)
 
 
-def _getters(pol: RuleData) -> dict[str, Callable[[RuleSet], str | int | None]]:
-    def value(channel: str, name: str, key: str | None = None) -> Callable[[RuleSet], int | str | None]:
-        def read(rs: RuleSet) -> int | str | None:
-            v = rs.find(channel, name)
-            return None if v is None else v.value if key is None else v.value[key]
-        return read
+Getter = Callable[[RuleSet], str | int | None]
 
-    def since(channel: str, name: str, wanted: object = None) -> Callable[[RuleSet], str | None]:
-        def read(rs: RuleSet) -> str | None:
-            v = rs.find(channel, name)
-            if v is None or (wanted is not None and v.value != wanted):
-                return None
-            return cn_date(v.effective_from)
-        return read
 
-    def cap(credential: str) -> Callable[[RuleSet], int | None]:
-        def read(rs: RuleSet) -> int | None:
-            route = rs.find("talent", "route_A")
-            return None if route is None else _caps(route).get(credential)
-        return read
+def _value(channel: str, name: str, key: str | None = None) -> Callable[[RuleSet], int | str | None]:
+    def read(rs: RuleSet) -> int | str | None:
+        v = rs.find(channel, name)
+        return None if v is None else v.value if key is None else v.value[key]
+    return read
 
-    def tier(route: str, index: int, key: str) -> Callable[[RuleSet], int | None]:
-        """A tier of talent route C or D as the 2024 办法 words it (months counted with the 沪苏浙皖 months);
-        a route in another form on the date asked (the 2020 notice's single tier) reads as absent, so an answer
-        never mixes the tiers of two documents."""
-        def read(rs: RuleSet) -> int | None:
-            v = rs.find("talent", route)
-            if v is None or v.value.get("months") != "effective" or len(v.value["tiers"]) <= index:
-                return None
-            return v.value["tiers"][index][key]
-        return read
 
-    def first(channel: str, name: str, wanted: object) -> str:
-        """The date a parameter first took the value `wanted`: history, whatever the date asked."""
-        param = pol.channels[channel].parameters[name]
-        return cn_date(next(d for d, v in zip(param.dates, param.values, strict=True) if v.value == wanted))
+def _since(channel: str, name: str, wanted: object = None) -> Callable[[RuleSet], str | None]:
+    def read(rs: RuleSet) -> str | None:
+        v = rs.find(channel, name)
+        if v is None or (wanted is not None and v.value != wanted):
+            return None
+        return cn_date(v.effective_from)
+    return read
 
-    validity = pol.validity["hukou_2023"]
 
-    def known(day: dt.date | None, what: str) -> dt.date:
-        if day is None:
-            raise RuleDataError(f"validity hukou_2023 has no {what}")
-        return day
+def _cap(credential: str) -> Callable[[RuleSet], int | None]:
+    def read(rs: RuleSet) -> int | None:
+        route = rs.find("talent", "route_A")
+        return None if route is None else _caps(route).get(credential)
+    return read
+
+
+def _tier(route: str, index: int, key: str) -> Callable[[RuleSet], int | None]:
+    """A tier of talent route C or D as the 2024 办法 words it (months counted with the 沪苏浙皖 months);
+    a route in another form on the date asked (the 2020 notice's single tier) reads as absent, so an answer
+    never mixes the tiers of two documents."""
+    def read(rs: RuleSet) -> int | None:
+        v = rs.find("talent", route)
+        if v is None or v.value.get("months") != "effective" or len(v.value["tiers"]) <= index:
+            return None
+        return v.value["tiers"][index][key]
+    return read
+
+
+def _first(pol: RuleData, channel: str, name: str, wanted: object) -> str:
+    """The date a parameter first took the value `wanted`: history, whatever the date asked."""
+    param = pol.channels[channel].parameters[name]
+    return cn_date(next(d for d, v in zip(param.dates, param.values, strict=True) if v.value == wanted))
+
+
+def _known(day: dt.date | None, what: str) -> dt.date:
+    if day is None:
+        raise RuleDataError(f"validity hukou_2023 has no {what}")
+    return day
+
+
+def _getters(pol: RuleData) -> dict[str, Getter]:
+    """Every placeholder's getter, by topic, in the order values_on lists them."""
+    return {**_points_getters(), **_talent_getters(), **_family_getters(), **_document_getters(pol)}
+
+
+def _points_getters() -> dict[str, Getter]:
+    """积分落户 and the residence permit."""
     return {
-        "points_line": value("points", "line"),
-        "points_from": since("points", "line"),
-        "points_permit_months": value("points", "residence_permit_months"),
-        "si_per_month": value("points", "social_insurance_points", "per_month"),
-        "si_max": value("points", "social_insurance_points", "max"),
-        "permit_months": value("residence_permit", "min_residence_months"),
-        "late_days": value("residence_permit", "endorsement_late_days"),
-        "talent_from": since("talent", "route_A"),
-        "cap_bachelor": cap("education:bachelor"),
-        "cap_master": cap("education:master"),
-        "cap_doctor": cap("education:doctor"),
-        "cap_level2": cap("skill:level2"),
-        "cap_level1": cap("skill:level1"),
-        "cap_principal": cap("skill:principal"),
-        "catalogue_year": value("talent", "off_catalogue_skill", "catalogue_year"),
-        "catalogue_size": value("talent", "off_catalogue_skill", "catalogue_size"),
-        "catalogue_previous": value("talent", "off_catalogue_skill", "previous_size"),
+        "points_line": _value("points", "line"),
+        "points_from": _since("points", "line"),
+        "points_permit_months": _value("points", "residence_permit_months"),
+        "si_per_month": _value("points", "social_insurance_points", "per_month"),
+        "si_max": _value("points", "social_insurance_points", "max"),
+        "permit_months": _value("residence_permit", "min_residence_months"),
+        "late_days": _value("residence_permit", "endorsement_late_days"),
+    }
+
+
+def _talent_getters() -> dict[str, Getter]:
+    """The talent routes: route A's age caps, the off-catalogue skills, the tiers of routes C and D."""
+    return {
+        "talent_from": _since("talent", "route_A"),
+        "cap_bachelor": _cap("education:bachelor"),
+        "cap_master": _cap("education:master"),
+        "cap_doctor": _cap("education:doctor"),
+        "cap_level2": _cap("skill:level2"),
+        "cap_level1": _cap("skill:level1"),
+        "cap_principal": _cap("skill:principal"),
+        "catalogue_year": _value("talent", "off_catalogue_skill", "catalogue_year"),
+        "catalogue_size": _value("talent", "off_catalogue_skill", "catalogue_size"),
+        "catalogue_previous": _value("talent", "off_catalogue_skill", "previous_size"),
         # 0 (the 2020 notice) means no 沪苏浙皖 months count: the answers describe the rule where they do.
-        "yrd_months": lambda rs: value("talent", "effective_months_yrd_cap")(rs) or None,
-        "talent_c_young_age": tier("route_C", 0, "age_cap"),
-        "talent_c_young_months": tier("route_C", 0, "months"),
-        "talent_c_age": tier("route_C", 1, "age_cap"),
-        "talent_c_months": tier("route_C", 1, "months"),
-        "talent_d_age": tier("route_D", 0, "age_cap"),
-        "talent_d_months": tier("route_D", 0, "months"),
-        "family_male_age": value("family", "parent", "male_age"),
-        "family_female_age": value("family", "parent", "female_age"),
-        "family_elderly_age": value("family", "elderly_80", "age"),
-        "home_purchase_from": since("home_purchase", "scheme", "in_force"),
-        "home_purchase_announced": lambda rs: first("home_purchase", "scheme", "announced"),
-        "hukou_2023_from": lambda rs: first("family", "scheme", "hukou_2023"),
-        "valid_until": lambda rs: cn_date(known(validity.valid_until, "valid_until")),
-        "caveat_from": lambda rs: cn_date(known(validity.valid_until, "valid_until") + dt.timedelta(days=1)),
-        "extended_until": lambda rs: cn_date(known(validity.extended_until, "extended_until")),
+        "yrd_months": lambda rs: _value("talent", "effective_months_yrd_cap")(rs) or None,
+        "talent_c_young_age": _tier("route_C", 0, "age_cap"),
+        "talent_c_young_months": _tier("route_C", 0, "months"),
+        "talent_c_age": _tier("route_C", 1, "age_cap"),
+        "talent_c_months": _tier("route_C", 1, "months"),
+        "talent_d_age": _tier("route_D", 0, "age_cap"),
+        "talent_d_months": _tier("route_D", 0, "months"),
+    }
+
+
+def _family_getters() -> dict[str, Getter]:
+    """投靠: the parents' and the elderly's ages."""
+    return {
+        "family_male_age": _value("family", "parent", "male_age"),
+        "family_female_age": _value("family", "parent", "female_age"),
+        "family_elderly_age": _value("family", "elderly_80", "age"),
+    }
+
+
+def _document_getters(pol: RuleData) -> dict[str, Getter]:
+    """The documents' dates (home purchase, the 2023 hukou rules and their validity) and the areas."""
+    validity = pol.validity["hukou_2023"]
+    return {
+        "home_purchase_from": _since("home_purchase", "scheme", "in_force"),
+        "home_purchase_announced": lambda rs: _first(pol, "home_purchase", "scheme", "announced"),
+        "hukou_2023_from": lambda rs: _first(pol, "family", "scheme", "hukou_2023"),
+        "valid_until": lambda rs: cn_date(_known(validity.valid_until, "valid_until")),
+        "caveat_from": lambda rs: cn_date(_known(validity.valid_until, "valid_until") + dt.timedelta(days=1)),
+        "extended_until": lambda rs: cn_date(_known(validity.extended_until, "extended_until")),
         "urban_areas": lambda rs: _areas(pol, "urban"),
         "county_areas": lambda rs: _areas(pol, "county"),
     }

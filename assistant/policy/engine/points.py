@@ -3,6 +3,7 @@ values no source gives (listed as unscored, never invented)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from assistant.policy.engine.logic import FALSE, NO_NEEDS, TRUE, Truth, all_of, fact, is_, unknown
 from assistant.policy.engine.results import ChannelResult, criterion, expired, gap, not_encoded, note
@@ -14,6 +15,10 @@ def _age_points(rule: dict, over: int, age: int) -> int:
     if age <= rule["age_limit"]:
         return min(rule["max"], rule["base"] + rule["per_year"] * (rule["age_limit"] - age))
     return over
+
+
+Get = Callable[[str], Value]
+Add = Callable[..., None]
 
 
 def score(profile: Profile, data: RuleData, rule_set: RuleSet) -> tuple[dict, frozenset[str]]:
@@ -30,11 +35,28 @@ def score(profile: Profile, data: RuleData, rule_set: RuleSet) -> tuple[dict, fr
         items.append({"item": item, "label": texts["items"][item], "points": points,
                       "verified": source.verified if verified is None else verified, "source": source.source})
 
+    for score_item in (_education, _skill_title, _age, _home, _social_insurance, _sentence):
+        score_item(profile, get, add, unknown_fields)
+
+    line = get("line").value
+    known = sum(i["points"] for i in items)
+    unscored = list(get("unscored_items").value)
+    if profile.dishonest_debtor:
+        unscored.append("dishonest_deduction")
+    points = {"known": known, "line": line, "gap_points": max(0, line - known), "items": items,
+              "unscored": unscored, "unscored_labels": [texts["unscored"][u] for u in unscored],
+              "unscored_source": get("unscored_items").source}
+    return points, frozenset(unknown_fields)
+
+
+def _education(profile: Profile, get: Get, add: Add, unknown_fields: set[str]) -> None:
     if profile.education is None:
         unknown_fields.add("education")
     else:
         add("education", get("education_points").value.get(profile.education, 0), get("education_points"))
 
+
+def _skill_title(profile: Profile, get: Get, add: Add, unknown_fields: set[str]) -> None:
     skill_src, title_src, mapped_src = get("skill_points"), get("title_as_skill"), get("skill_as_skill")
     # A level the table does not list (特级技师/首席技师) scores as the level it maps onto [unverified].
     mapped = mapped_src.value.get(profile.skill_level) if profile.skill_level else None
@@ -51,6 +73,8 @@ def score(profile: Profile, data: RuleData, rule_set: RuleSet) -> tuple[dict, fr
         add("skill_title", max(skill_pts, title_pts), title_src if title_pts > skill_pts else by_skill,
             skill_src.verified and (title_src.verified if title_pts > skill_pts else by_skill.verified))
 
+
+def _age(profile: Profile, get: Get, add: Add, unknown_fields: set[str]) -> None:
     age_rule, over = get("age_points"), get("age_points_over_limit")
     ages = (profile.age, profile.age) if profile.age is not None else profile.age_range
     if ages is None or _age_points(age_rule.value, over.value, ages[0]) != \
@@ -60,6 +84,8 @@ def score(profile: Profile, data: RuleData, rule_set: RuleSet) -> tuple[dict, fr
         src = age_rule if ages[0] <= age_rule.value["age_limit"] else over
         add("age", _age_points(age_rule.value, over.value, ages[0]), src)
 
+
+def _home(profile: Profile, get: Get, add: Add, unknown_fields: set[str]) -> None:
     if profile.housing is None:
         unknown_fields.add("housing")
     elif profile.housing == "own":
@@ -71,6 +97,8 @@ def score(profile: Profile, data: RuleData, rule_set: RuleSet) -> tuple[dict, fr
             extra = max(0, math.floor(profile.home_area_m2 - rule["above_m2"])) * rule["per_m2"]
         add("home", min(rule["max"], rule["base"] + extra), get("home_points"))
 
+
+def _social_insurance(profile: Profile, get: Get, add: Add, unknown_fields: set[str]) -> None:
     si_src = get("social_insurance_points")
     months = [("social_insurance_months", profile.social_insurance_months)]
     if get("nanjing_months_count").value:
@@ -80,19 +108,12 @@ def score(profile: Profile, data: RuleData, rule_set: RuleSet) -> tuple[dict, fr
         total = sum(m for _, m in months if m is not None)
         add("social_insurance", min(si_src.value["max"], si_src.value["per_month"] * total), si_src,
             si_src.verified and (not profile.nanjing_social_insurance_months or get("nanjing_months_count").verified))
+
+
+def _sentence(profile: Profile, get: Get, add: Add, unknown_fields: set[str]) -> None:
     deduction = get("sentence_deduction")
     if profile.sentence_months:
         add("criminal_sentence", -deduction.value * profile.sentence_months, deduction)
-
-    line = get("line").value
-    known = sum(i["points"] for i in items)
-    unscored = list(get("unscored_items").value)
-    if profile.dishonest_debtor:
-        unscored.append("dishonest_deduction")
-    points = {"known": known, "line": line, "gap_points": max(0, line - known), "items": items,
-              "unscored": unscored, "unscored_labels": [texts["unscored"][u] for u in unscored],
-              "unscored_source": get("unscored_items").source}
-    return points, frozenset(unknown_fields)
 
 
 def points(profile: Profile, data: RuleData, rule_set: RuleSet, area_kind: str | None) -> ChannelResult:
@@ -110,27 +131,8 @@ def points(profile: Profile, data: RuleData, rule_set: RuleSet, area_kind: str |
 
     def get(name: str) -> Value:
         return rule_set.get("points", name)
-    need_months = get("residence_permit_months").value
     area = unknown("target_area") if area_kind is None else TRUE
-    h1 = all_of(is_(profile, "residence_permit", "urban"),
-                fact(profile, "residence_months", lambda m: m >= need_months))
-    h2 = is_(profile, "social_insurance_active")
-    housing_types = get("legal_housing").value
-    h3 = fact(profile, "housing", lambda h: h in housing_types)
-    h4 = is_(profile, "serious_criminal_record", False)
-    permit_detail = ""
-    if profile.residence_permit is not None and profile.residence_months is not None:
-        permit_detail = texts["detail"]["residence_permit"].format(
-            permit=enum_label("residence_permit", profile.residence_permit), months=profile.residence_months)
-    criteria = [
-        criterion("points_residence_permit", texts["hard"]["residence_permit"].format(months=need_months), h1,
-                  get("residence_permit_months"), permit_detail),
-        criterion("points_social_insurance", texts["hard"]["social_insurance_active"], h2,
-                  get("social_insurance_active")),
-        criterion("points_housing", texts["hard"]["legal_housing"], h3, get("legal_housing"),
-                  enum_label("housing", profile.housing) if profile.housing else ""),
-        criterion("points_no_serious_crime", texts["hard"]["no_serious_crime"], h4, get("no_serious_crime")),
-    ]
+    h1, h2, h3, h4, criteria = _hard_conditions(profile, texts, get)
     pts, score_unknown = score(profile, data, rule_set)
     line, known = pts["line"], pts["known"]
     reached = known >= line
@@ -158,6 +160,32 @@ def points(profile: Profile, data: RuleData, rule_set: RuleSet, area_kind: str |
         score_unknown if not reached else NO_NEEDS)
     return ChannelResult("points", "undetermined", criteria=criteria, gaps=gaps, needs=needs, points=pts,
                          path=path, notes=notes)
+
+
+def _hard_conditions(profile: Profile, texts: dict, get: Get) -> tuple[Truth, Truth, Truth, Truth, list[dict]]:
+    """The four hard conditions (permit and residence, social insurance, legal housing, no serious crime)
+    and their criteria."""
+    need_months = get("residence_permit_months").value
+    h1 = all_of(is_(profile, "residence_permit", "urban"),
+                fact(profile, "residence_months", lambda m: m >= need_months))
+    h2 = is_(profile, "social_insurance_active")
+    housing_types = get("legal_housing").value
+    h3 = fact(profile, "housing", lambda h: h in housing_types)
+    h4 = is_(profile, "serious_criminal_record", False)
+    permit_detail = ""
+    if profile.residence_permit is not None and profile.residence_months is not None:
+        permit_detail = texts["detail"]["residence_permit"].format(
+            permit=enum_label("residence_permit", profile.residence_permit), months=profile.residence_months)
+    criteria = [
+        criterion("points_residence_permit", texts["hard"]["residence_permit"].format(months=need_months), h1,
+                  get("residence_permit_months"), permit_detail),
+        criterion("points_social_insurance", texts["hard"]["social_insurance_active"], h2,
+                  get("social_insurance_active")),
+        criterion("points_housing", texts["hard"]["legal_housing"], h3, get("legal_housing"),
+                  enum_label("housing", profile.housing) if profile.housing else ""),
+        criterion("points_no_serious_crime", texts["hard"]["no_serious_crime"], h4, get("no_serious_crime")),
+    ]
+    return h1, h2, h3, h4, criteria
 
 
 def _notes(data: RuleData, rule_set: RuleSet, known: int, line: int) -> list[dict]:
