@@ -93,6 +93,19 @@ def test_a_question_about_a_place_is_no_answer_to_the_area_asked():
     assert mine.state.values.get("target_area") == "昆山市"
 
 
+def test_a_no_with_a_new_fact_answers_the_question_and_a_no_with_a_changed_one_corrects():
+    values = {"target_area": "苏州工业园区", "age": 30, "education": "high_school"}
+    pair = State(values=values, as_of=AS_OF, asked="parent_suzhou_family_hukou_with_home",
+                 also="child_suzhou_family_hukou_with_home", asks={"parent_suzhou_family_hukou_with_home": 1})
+    result = turn(pair, msg("不是，孩子不是苏州户口"))
+    assert result.state.values.get("parent_suzhou_family_hukou_with_home") is False
+    assert asked(result) != "parent_suzhou_family_hukou_with_home"
+    single = State(values=values, as_of=AS_OF, asked="suzhou_college_graduate", asks={"suzhou_college_graduate": 1})
+    corrected = turn(single, msg("不对，我是大专"))
+    assert corrected.state.values["education"] == "associate"
+    assert "suzhou_college_graduate" not in corrected.state.values
+
+
 def test_an_apology_is_a_remark_not_a_no():
     state = State(values={"target_area": "吴中区"}, as_of=AS_OF, asked="suzhou_college_graduate",
                   asks={"suzhou_college_graduate": 1})

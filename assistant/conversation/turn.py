@@ -127,9 +127,11 @@ def turn(state: State, msg: Message) -> Turn:
     reading = read(state, msg)
     b.state.offer = None
     reading.facts.facts = {**_id_card(b, msg), **reading.facts.facts}
-    # "不对，我是大专": a correction of another fact, not a "no" to the pending question.
-    if reading.pending in reading.facts.contextual and cues.has("correction", reading.text) \
-            and set(reading.facts.facts) - {reading.pending, reading.also}:
+    # "不对，我是大专" (the education known was another): a correction of that fact, not a "no" to the pending
+    # question; "不是，孩子不是苏州户口" changes nothing known and answers it.
+    corrected = [k for k, v in reading.facts.facts.items()
+                 if k not in (reading.pending, reading.also) and k in state.values and state.values[k] != v]
+    if reading.pending in reading.facts.contextual and cues.has("correction", reading.text) and corrected:
         del reading.facts.facts[reading.pending]
         reading.facts.facts.pop(reading.also or "", None)
     for _row, test, handler in rows():
