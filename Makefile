@@ -76,7 +76,7 @@ test:
 	@echo "==> rasa test: test stories in tests/stories (their FAQ topics are checked by tests/test_conversations.py)"
 	@rm -f results/stories/failed_test_stories.yml
 	@$(RASA) test core --stories tests/stories -m $(MODEL) --fail-on-prediction-errors --out results/stories \
-	  2>&1 | grep -E "stories|Failed|Error|error" | grep -v "written to" || true
+	  2>&1 | grep -E "stories|Failed|Error|error" | grep -v -E "written to|UserWarning|More info" || true
 	@grep -q "None of the test stories failed" results/stories/failed_test_stories.yml \
 	  && echo "stories: all passed" || { cat results/stories/failed_test_stories.yml; $(STAGE) fail; }
 	@$(STAGE) mark production && $(MAKE) --no-print-directory test-production || $(STAGE) fail
