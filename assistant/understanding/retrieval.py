@@ -105,8 +105,8 @@ def _stem(word: str) -> str:
 
 def _grams(text: str | Text) -> list[str]:
     """What the retriever compares: character 1–2-grams of the question without its filler words (`_key`), Latin
-    letters left out, and the question's English words, stemmed, as words. A phrasing is a str, a message its
-    `Text`."""
+    letters left out; for a question with Latin letters, the 1–2-grams of the Chinese words of its English terms
+    (`_translated`) and its other English words, stemmed, as words. A phrasing is a str, a message its `Text`."""
     text = _text(text)
     key = _key(text)
     grams = [key[i: i + n] for n in Retriever.NGRAMS for i in range(len(key) - n + 1)] \
