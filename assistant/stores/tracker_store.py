@@ -7,7 +7,8 @@ masks, with the same assistant/stores/privacy.py, every string of every event it
 its parse data and metadata, slots, bot texts — and logs a warning when it had to, since that means a path
 around the channels. It writes each event once serialised, as UTF-8 JSON, without what no reader of a stored
 conversation needs (`stored_form`: the FAQ answers' texts in the parse data, the values a response was filled
-with): a turn's events are a third of the bytes, and every later turn reads them back. Everything else is Rasa's own store: the table, SQLite or PostgreSQL, how events are
+with): a turn's events are a third of the bytes, and every later turn reads them back. Everything else is
+Rasa's own store: the table, SQLite or PostgreSQL, how events are
 appended and read. endpoints.yml: `type: assistant.stores.tracker_store.MaskingSQLTrackerStore` with the settings
 of Rasa's `type: SQL`. When the environment has `DATABASE_URL` (PostgreSQL), that database is used instead of the
 settings' SQLite file (assistant/settings.py): the same endpoints.yml for `make run` and production.
@@ -30,18 +31,6 @@ from assistant import settings
 from assistant.stores.privacy import mask_value
 
 logger = logging.getLogger(__name__)
-
-
-def masked_event(event: Event, sender_id: str = "") -> Event:
-    """`event` itself when it holds no personal data; otherwise a copy with it masked."""
-    data = event.as_dict()
-    masked = _masked(data, event.type_name, sender_id)
-    if masked is data:
-        return event
-    copy = Event.from_parameters(masked)
-    if copy is None:  # not an event type Rasa knows: cannot happen for events Rasa itself made
-        raise ValueError(f"cannot mask an event of type {event.type_name!r}")
-    return copy
 
 
 def _masked(data: dict[str, Any], type_name: str, sender_id: str) -> dict[str, Any]:
