@@ -124,6 +124,26 @@ def test_english_terms_meet_the_chinese_phrasings():
         assert retrieval.retriever().rank(text)[0][0] == topic, text
 
 
+def test_the_classifiers_read_english_terms_in_chinese_and_the_action_gets_the_text_as_typed():
+    """The NLU pipeline's translator gives the features the Chinese words of an English message; the restorer at
+    the end of the pipeline gives the message back its text, which the tracker and the action read."""
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from assistant.understanding.components import EnglishTermTranslator, OriginalTextRestorer
+
+    english, chinese = "Can I settle in Kunshan after buying a house?", "我想在昆山买房落户"
+    messages = [Message(data={"text": english}), Message(data={"text": chinese})]
+    EnglishTermTranslator().process(messages)
+    seen = messages[0].get("text")
+    assert "落户" in seen and "购房" in seen and "昆山" in seen and "settle" not in seen, seen
+    assert messages[1].get("text") == chinese
+    OriginalTextRestorer().process(messages)
+    assert [m.get("text") for m in messages] == [english, chinese]
+    examples = TrainingData([Message(data={"text": "How long is a residence permit valid?", "intent": "faq"})])
+    assert "居住证" in EnglishTermTranslator().process_training_data(examples).training_examples[0].get("text")
+
+
 def test_facts_and_a_question_in_one_message_are_both_taken():
     text = "刚来苏州四个月，租房住，在厂里上班，想办居住证"
     result = turn(State(values={"target_area": "吴中区"}, as_of=AS_OF), msg(text, "faq", faq=unsure("residence_permit")))

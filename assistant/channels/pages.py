@@ -26,20 +26,20 @@ def texts() -> dict:
 
 def terms() -> dict:
     """Public labels for the pages: field labels, statuses, the unverified notice."""
-    pol = rule_data()
+    data = rule_data()
     return {
-        "fields": dict(pol.terms["fields"]),
-        "statuses": dict(pol.messages["explain"]["statuses"]),
-        "unverified": pol.terms["unverified_notice"],
-        "disclaimer": pol.terms["disclaimer"],
-        "progress": dict(pol.messages["dialogue"]["progress"]),   # under a question: payload.remaining
+        "fields": dict(data.terms["fields"]),
+        "statuses": dict(data.messages["explain"]["statuses"]),
+        "unverified": data.terms["unverified_notice"],
+        "disclaimer": data.terms["disclaimer"],
+        "progress": dict(data.messages["dialogue"]["progress"]),   # under a question: payload.remaining
     }
 
 
 def schema() -> dict:
     """The console form: every profile field with its label, its kind and, for choices, the options."""
-    pol = rule_data()
-    bools = pol.messages["dialogue"]["bool_values"]
+    data = rule_data()
+    bools = data.messages["dialogue"]["bool_values"]
 
     def spec(name: str) -> dict:
         kind = FIELD_SPECS[name]
@@ -49,7 +49,7 @@ def schema() -> dict:
         elif kind[0] == "enum":
             out["options"] = [{"value": v, "label": enum_label(kind[1], v)} for v in enum_values(kind[1])]
         elif kind[0] == "area":
-            out["options"] = [{"value": a["name"], "label": a["name"]} for a in pol.terms["areas"].values()]
+            out["options"] = [{"value": a["name"], "label": a["name"]} for a in data.terms["areas"].values()]
         elif kind[0] == "bool":
             out["options"] = [{"value": True, "label": bools["true"]}, {"value": False, "label": bools["false"]}]
         return out
@@ -63,4 +63,4 @@ def schema() -> dict:
     if rest:
         groups[-1]["fields"] += [spec(f) for f in rest]
     return {"as_of": spec("as_of"), "groups": groups, "today": dt.date.today().isoformat(),
-            "supported_from": pol.supported_from.isoformat(), **terms()}
+            "supported_from": data.supported_from.isoformat(), **terms()}

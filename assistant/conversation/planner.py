@@ -71,8 +71,8 @@ def _value(name: str, raw: Any) -> Any:
 @functools.lru_cache(maxsize=8192)
 def _channels(p: Profile) -> tuple[ChannelResult, ...]:
     """The engine's channel results for a profile (cached: the planner asks for the same ones again)."""
-    pol = rule_data()
-    return tuple(evaluate(p, pol, pol.rules_on(p.as_of)))
+    data = rule_data()
+    return tuple(evaluate(p, data, data.rules_on(p.as_of)))
 
 
 def can_open(p: Profile, skipped: Iterable[str] = ()) -> frozenset[str]:

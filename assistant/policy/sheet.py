@@ -38,16 +38,16 @@ class Row:
         return (self.channel, self.parameter, self.condition)
 
 
-def _labels(pol: RuleData) -> dict[str, str]:
+def _labels(data: RuleData) -> dict[str, str]:
     """Every id the rule data uses with its Chinese label, for showing values: the sheet's own words for
     scheme values and item ids, the profile's field labels, enumeration values and areas."""
-    out = dict(pol.messages["sheet"]["values"])
-    for name, label in pol.terms["fields"].items():
+    out = dict(data.messages["sheet"]["values"])
+    for name, label in data.terms["fields"].items():
         out.setdefault(name, label)
-    for enum in pol.terms["enums"].values():
+    for enum in data.terms["enums"].values():
         for value, spec in enum["values"].items():
             out.setdefault(value, spec["label"])
-    for area_id, area in pol.terms["areas"].items():
+    for area_id, area in data.terms["areas"].items():
         out.setdefault(area_id, area["name"])
     return out
 
@@ -67,17 +67,17 @@ def show(value: Any, labels: dict[str, str]) -> str:
     return str(value)
 
 
-def _validity(pol: RuleData, v: Value, day: dt.date) -> tuple[str, str]:
-    validity = pol.validity.get(v.doc_id)
+def _validity(data: RuleData, v: Value, day: dt.date) -> tuple[str, str]:
+    validity = data.validity.get(v.doc_id)
     if validity is None or validity.valid_until is None:
         return "", ""
-    words = pol.messages["sheet"]
+    words = data.messages["sheet"]
     until = validity.valid_until.isoformat()
     if validity.extended_until is not None:
         until = words["extended"].format(until=until, extended=validity.extended_until.isoformat())
-    base = pol.rests_on.get(v.doc_id)
+    base = data.rests_on.get(v.doc_id)
     if base is not None:  # made under another document: valid as long as that one (docs/readings.md §2c)
-        until = words["rests_on"].format(document=pol.document_title(base).split("（")[0], until=until)
+        until = words["rests_on"].format(document=data.document_title(base).split("（")[0], until=until)
     state = validity.state(day)
     return until, "" if state == "in_force" else words[state]
 
@@ -124,13 +124,13 @@ def _flagged_part(row: Row, part: dict) -> Row:
     return row
 
 
-def _value_rows(pol: RuleData, cid: str, pname: str, v: Value, day: dt.date | None) -> list[Row]:
+def _value_rows(data: RuleData, cid: str, pname: str, v: Value, day: dt.date | None) -> list[Row]:
     """The rows of one dated value; `day` (None for the whole history) decides its validity state."""
-    labels, words = _labels(pol), pol.messages["sheet"]
-    name = pol.channels[cid].name if cid != "registration" else words["registration"]
-    until, state = _validity(pol, v, day) if day is not None else (_validity(pol, v, v.effective_from)[0], "")
+    labels, words = _labels(data), data.messages["sheet"]
+    name = data.channels[cid].name if cid != "registration" else words["registration"]
+    until, state = _validity(data, v, day) if day is not None else (_validity(data, v, v.effective_from)[0], "")
     base = Row(channel=cid, channel_name=name, parameter=pname,
-               condition=pol.channels[cid].parameters[pname].description, value="", document=v.document,
+               condition=data.channels[cid].parameters[pname].description, value="", document=v.document,
                article=v.article, effective_from=v.effective_from.isoformat(), valid_until=until,
                verified=v.verified, note=state)
     if v.value is None:
@@ -140,31 +140,31 @@ def _value_rows(pol: RuleData, cid: str, pname: str, v: Value, day: dt.date | No
     return [replace(base, value=show(v.value, labels))]
 
 
-def _parameters(pol: RuleData) -> Iterable[tuple[str, str]]:
+def _parameters(data: RuleData) -> Iterable[tuple[str, str]]:
     for cid in (*CHANNEL_IDS, "registration"):
-        for pname in pol.channels[cid].parameters:
+        for pname in data.channels[cid].parameters:
             yield cid, pname
 
 
-def rows_on(day: dt.date, pol: RuleData | None = None) -> list[Row]:
+def rows_on(day: dt.date, data: RuleData | None = None) -> list[Row]:
     """Every rule in force on `day`, channel by channel (registration last)."""
-    pol = pol or rule_data()
-    rs: RuleSet = pol.rules_on(day)
-    return [row for cid, pname in _parameters(pol) if (value := rs.find(cid, pname)) is not None
-            for row in _value_rows(pol, cid, pname, value, day)]
+    data = data or rule_data()
+    rule_set: RuleSet = data.rules_on(day)
+    return [row for cid, pname in _parameters(data) if (value := rule_set.find(cid, pname)) is not None
+            for row in _value_rows(data, cid, pname, value, day)]
 
 
-def rows_all(pol: RuleData | None = None) -> list[Row]:
+def rows_all(data: RuleData | None = None) -> list[Row]:
     """Every dated value of the rule data, oldest first within each parameter: the whole history."""
-    pol = pol or rule_data()
-    return [row for cid, pname in _parameters(pol) for v in pol.channels[cid].parameters[pname].values
-            for row in _value_rows(pol, cid, pname, v, None)]
+    data = data or rule_data()
+    return [row for cid, pname in _parameters(data) for v in data.channels[cid].parameters[pname].values
+            for row in _value_rows(data, cid, pname, v, None)]
 
 
-def changes(a: dt.date, b: dt.date, pol: RuleData | None = None) -> list[tuple[str, Row | None, Row | None]]:
+def changes(a: dt.date, b: dt.date, data: RuleData | None = None) -> list[tuple[str, Row | None, Row | None]]:
     """What differs between the rules of two dates: ("added" | "removed" | "changed", old, new)."""
-    old = {r.key: r for r in rows_on(a, pol)}
-    new = {r.key: r for r in rows_on(b, pol)}
+    old = {r.key: r for r in rows_on(a, data)}
+    new = {r.key: r for r in rows_on(b, data)}
     out: list[tuple[str, Row | None, Row | None]] = []
     for key in [*old, *(k for k in new if k not in old)]:
         before, after = old.get(key), new.get(key)
@@ -200,18 +200,18 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def format_rows(rows: list[Row], fmt: str, day: dt.date | None, pol: RuleData | None = None) -> str:
+def format_rows(rows: list[Row], fmt: str, day: dt.date | None, data: RuleData | None = None) -> str:
     """The sheet as text (for reading), md (a table, docs/rules.md) or json; `day` None: the history."""
-    pol = pol or rule_data()
-    words = pol.messages["sheet"]
-    rev = pol.revision
+    data = data or rule_data()
+    words = data.messages["sheet"]
+    rev = data.revision
     if fmt == "json":
-        return json.dumps({"as_of": day.isoformat() if day else None, "rules_version": pol.version,
+        return json.dumps({"as_of": day.isoformat() if day else None, "rules_version": data.version,
                            "rules_revision": {"number": rev["number"], "date": rev["date"].isoformat(),
                                               "changes": rev["changes"]},
                            "rules": [asdict(r) for r in rows]}, ensure_ascii=False, indent=2) + "\n"
-    heading = words["heading"].format(as_of=day.isoformat(), version=pol.version) if day else \
-        words["heading_all"].format(version=pol.version)
+    heading = words["heading"].format(as_of=day.isoformat(), version=data.version) if day else \
+        words["heading_all"].format(version=data.version)
     # The whole history also says which revision of the rules it follows and what that revision corrected.
     history = [] if day else [words["revision"].format(number=rev["number"], date=rev["date"].isoformat()),
                               *(f"- {c}" for c in rev["changes"])]
@@ -228,9 +228,9 @@ def format_rows(rows: list[Row], fmt: str, day: dt.date | None, pol: RuleData | 
 
 
 def format_changes(diff: list[tuple[str, Row | None, Row | None]], a: dt.date, b: dt.date, fmt: str,
-                   pol: RuleData | None = None) -> str:
-    pol = pol or rule_data()
-    words = pol.messages["sheet"]
+                   data: RuleData | None = None) -> str:
+    data = data or rule_data()
+    words = data.messages["sheet"]
     if fmt == "json":
         return json.dumps({"from": a.isoformat(), "to": b.isoformat(), "changes": [
             {"change": kind, "before": asdict(old) if old else None, "after": asdict(new) if new else None}

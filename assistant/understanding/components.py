@@ -1,4 +1,5 @@
-"""Custom Rasa 3.6 graph components: text normalisation, the spaCy gazetteer and the fact extractor.
+"""Custom Rasa 3.6 graph components: text normalisation, English terms read in Chinese, the spaCy gazetteer and
+the fact extractor.
 
 They adapt assistant/understanding/parsing.py, assistant/understanding/gazetteer.py and assistant/understanding/facts.py to Rasa; the logic lives there.
 """
@@ -18,7 +19,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from assistant.understanding import facts, gazetteer
+from assistant.understanding import facts, gazetteer, retrieval
 from assistant.understanding.parsing import normalize
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,68 @@ class ChineseNormalizer(GraphComponent):
         for message in messages:
             if isinstance(message.get(TEXT), str):
                 message.set(TEXT, _same_length_normalize(message.get(TEXT)))
+        return messages
+
+
+_ORIGINAL = "original_text"
+
+
+def _translate(message: Message) -> None:
+    text = message.get(TEXT)
+    if isinstance(text, str):
+        translated = retrieval.in_chinese(text)
+        if translated != text:
+            message.set(_ORIGINAL, text)
+            message.set(TEXT, translated)
+
+
+def _restore(message: Message) -> None:
+    original = message.get(_ORIGINAL)
+    if isinstance(original, str):
+        message.set(TEXT, original)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class EnglishTermTranslator(GraphComponent):
+    """Runs after the entity extractors and before the tokenizer: an English message's terms become the Chinese
+    words of the FAQ phrasings (cues.yml's english_terms, `retrieval.in_chinese`), so that the features, the
+    intent classifier and the response selector read "how to 落户 after 购房" as the Chinese phrasings say it.
+    The extractors have read the message as typed; `OriginalTextRestorer` gives it back its text at the end."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> EnglishTermTranslator:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            _translate(example)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            _translate(message)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class OriginalTextRestorer(GraphComponent):
+    """The last step: a message translated by `EnglishTermTranslator` gets its text as typed back, so the parse
+    data, the tracker and the action see what the person wrote."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> OriginalTextRestorer:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            _restore(example)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            _restore(message)
         return messages
 
 

@@ -29,23 +29,23 @@ def _caps(route: Value) -> dict[str, int]:
     return out
 
 
-def _areas(pol: RuleData, kind: str) -> str:
-    return "、".join(a.get("display", a["name"]) for a in pol.terms["areas"].values() if a["type"] == kind)
+def _areas(data: RuleData, kind: str) -> str:
+    return "、".join(a.get("display", a["name"]) for a in data.terms["areas"].values() if a["type"] == kind)
 
 
 Getter = Callable[[RuleSet], str | int | None]
 
 
 def _value(channel: str, name: str, key: str | None = None) -> Callable[[RuleSet], int | str | None]:
-    def read(rs: RuleSet) -> int | str | None:
-        v = rs.find(channel, name)
+    def read(rule_set: RuleSet) -> int | str | None:
+        v = rule_set.find(channel, name)
         return None if v is None else v.value if key is None else v.value[key]
     return read
 
 
 def _since(channel: str, name: str, wanted: object = None) -> Callable[[RuleSet], str | None]:
-    def read(rs: RuleSet) -> str | None:
-        v = rs.find(channel, name)
+    def read(rule_set: RuleSet) -> str | None:
+        v = rule_set.find(channel, name)
         if v is None or (wanted is not None and v.value != wanted):
             return None
         return cn_date(v.effective_from)
@@ -53,8 +53,8 @@ def _since(channel: str, name: str, wanted: object = None) -> Callable[[RuleSet]
 
 
 def _cap(credential: str) -> Callable[[RuleSet], int | None]:
-    def read(rs: RuleSet) -> int | None:
-        route = rs.find("talent", "route_A")
+    def read(rule_set: RuleSet) -> int | None:
+        route = rule_set.find("talent", "route_A")
         return None if route is None else _caps(route).get(credential)
     return read
 
@@ -63,17 +63,17 @@ def _tier(route: str, index: int, key: str) -> Callable[[RuleSet], int | None]:
     """A tier of talent route C or D as the 2024 办法 words it (months counted with the 沪苏浙皖 months);
     a route in another form on the date asked (the 2020 notice's single tier) reads as absent, so an answer
     never mixes the tiers of two documents."""
-    def read(rs: RuleSet) -> int | None:
-        v = rs.find("talent", route)
+    def read(rule_set: RuleSet) -> int | None:
+        v = rule_set.find("talent", route)
         if v is None or v.value.get("months") != "effective" or len(v.value["tiers"]) <= index:
             return None
         return v.value["tiers"][index][key]
     return read
 
 
-def _first(pol: RuleData, channel: str, name: str, wanted: object) -> str:
+def _first(data: RuleData, channel: str, name: str, wanted: object) -> str:
     """The date a parameter first took the value `wanted`: history, whatever the date asked."""
-    param = pol.channels[channel].parameters[name]
+    param = data.channels[channel].parameters[name]
     return cn_date(next(d for d, v in zip(param.dates, param.values, strict=True) if v.value == wanted))
 
 
@@ -83,9 +83,9 @@ def _known(day: dt.date | None, what: str) -> dt.date:
     return day
 
 
-def _getters(pol: RuleData) -> dict[str, Getter]:
+def _getters(data: RuleData) -> dict[str, Getter]:
     """Every placeholder's getter, by topic, in the order values_on lists them."""
-    return {**_points_getters(), **_talent_getters(), **_family_getters(), **_document_getters(pol)}
+    return {**_points_getters(), **_talent_getters(), **_family_getters(), **_document_getters(data)}
 
 
 def _points_getters() -> dict[str, Getter]:
@@ -115,7 +115,7 @@ def _talent_getters() -> dict[str, Getter]:
         "catalogue_size": _value("talent", "off_catalogue_skill", "catalogue_size"),
         "catalogue_previous": _value("talent", "off_catalogue_skill", "previous_size"),
         # 0 (the 2020 notice) means no 沪苏浙皖 months count: the answers describe the rule where they do.
-        "yrd_months": lambda rs: _value("talent", "effective_months_yrd_cap")(rs) or None,
+        "yrd_months": lambda rule_set: _value("talent", "effective_months_yrd_cap")(rule_set) or None,
         "talent_c_young_age": _tier("route_C", 0, "age_cap"),
         "talent_c_young_months": _tier("route_C", 0, "months"),
         "talent_c_age": _tier("route_C", 1, "age_cap"),
@@ -134,27 +134,27 @@ def _family_getters() -> dict[str, Getter]:
     }
 
 
-def _document_getters(pol: RuleData) -> dict[str, Getter]:
+def _document_getters(data: RuleData) -> dict[str, Getter]:
     """The documents' dates (home purchase, the 2023 hukou rules and their validity) and the areas."""
-    validity = pol.validity["hukou_2023"]
+    validity = data.validity["hukou_2023"]
     return {
         "home_purchase_from": _since("home_purchase", "scheme", "in_force"),
-        "home_purchase_announced": lambda rs: _first(pol, "home_purchase", "scheme", "announced"),
-        "hukou_2023_from": lambda rs: _first(pol, "family", "scheme", "hukou_2023"),
-        "valid_until": lambda rs: cn_date(_known(validity.valid_until, "valid_until")),
-        "caveat_from": lambda rs: cn_date(_known(validity.valid_until, "valid_until") + dt.timedelta(days=1)),
-        "extended_until": lambda rs: cn_date(_known(validity.extended_until, "extended_until")),
-        "urban_areas": lambda rs: _areas(pol, "urban"),
-        "county_areas": lambda rs: _areas(pol, "county"),
+        "home_purchase_announced": lambda rule_set: _first(data, "home_purchase", "scheme", "announced"),
+        "hukou_2023_from": lambda rule_set: _first(data, "family", "scheme", "hukou_2023"),
+        "valid_until": lambda rule_set: cn_date(_known(validity.valid_until, "valid_until")),
+        "caveat_from": lambda rule_set: cn_date(_known(validity.valid_until, "valid_until") + dt.timedelta(days=1)),
+        "extended_until": lambda rule_set: cn_date(_known(validity.extended_until, "extended_until")),
+        "urban_areas": lambda rule_set: _areas(data, "urban"),
+        "county_areas": lambda rule_set: _areas(data, "county"),
     }
 
 
-def values_on(day: dt.date | None = None, pol: RuleData | None = None) -> dict[str, str]:
+def values_on(day: dt.date | None = None, data: RuleData | None = None) -> dict[str, str]:
     """Every placeholder of the FAQ answers, from the rules in force on `day` (today when None)."""
-    pol = pol or rule_data()
-    rs, latest = pol.rules_on(day or dt.date.today()), pol.rules_on(_LATEST)
+    data = data or rule_data()
+    rule_set, latest = data.rules_on(day or dt.date.today()), data.rules_on(_LATEST)
     out = {}
-    for name, read in _getters(pol).items():
-        found = read(rs)
+    for name, read in _getters(data).items():
+        found = read(rule_set)
         out[name] = str(found if found is not None else read(latest))
     return out

@@ -95,6 +95,18 @@ def _translated(lower: str) -> tuple[list[str], str]:
     return found, pattern.sub(blank, lower)
 
 
+def in_chinese(text: str) -> str:
+    """A message with Latin words, lower-cased, its English terms replaced by their Chinese words ("How to
+    settle after buying a house" -> "how to 落户 after 购房"): what the intent classifier and the response selector
+    read (assistant/understanding/components.py), so that they see the words of the Chinese phrasings. A text
+    without Latin letters is returned as it is."""
+    lower = text.lower()
+    if not _LATIN.search(lower):
+        return text
+    pattern, words = _english()
+    return pattern.sub(lambda m: words[m.lastindex - 1 if m.lastindex else 0], lower)
+
+
 def _stem(word: str) -> str:
     for suffix in ("ments", "ment", "ings", "ing", "ies", "ed", "es", "s"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
@@ -117,6 +129,11 @@ def _grams(text: str | Text) -> list[str]:
     parts = [_LATIN.sub("", key), *terms]
     return [part[i: i + n] for part in parts for n in Retriever.NGRAMS for i in range(len(part) - n + 1)] + \
         [_stem(w) for w in _LATIN.findall(rest) if w not in _ENGLISH_FILLER]
+
+
+def _analysed(item: str | list[str]) -> list[str]:
+    """The vectorizer's analyser: a phrasing's grams; a question's grams, already made by `Retriever.rank`."""
+    return item if isinstance(item, list) else _grams(item)
 
 
 def faq_examples(paths: list[Path] | None = None) -> list[tuple[str, str]]:
@@ -148,7 +165,7 @@ class Retriever:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.topics = [t for t, _ in examples]
-        self.vectorizer = TfidfVectorizer(analyzer=_grams, sublinear_tf=True)
+        self.vectorizer = TfidfVectorizer(analyzer=_analysed, sublinear_tf=True)
         self.matrix = self.vectorizer.fit_transform([text for _, text in examples])
         self._rows = {t: np.array([i for i, u in enumerate(self.topics) if u == t]) for t in dict.fromkeys(self.topics)}
 
@@ -156,9 +173,10 @@ class Retriever:
         import numpy as np
 
         text = _text(text)
-        if not _grams(text):
+        grams = _grams(text)
+        if not grams:
             return []
-        scores = (self.matrix @ self.vectorizer.transform([text]).T).toarray().ravel()
+        scores = (self.matrix @ self.vectorizer.transform([grams]).T).toarray().ravel()
         if elsewhere(text):
             scores = scores * OTHER_CITY
         best = {topic: float(np.sort(scores[rows])[::-1][: self.BEST].mean()) for topic, rows in self._rows.items()}
