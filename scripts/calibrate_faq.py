@@ -62,6 +62,9 @@ def selector_rankings(texts: list[str]) -> dict[str, dict]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.disable(logging.WARNING)
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)   # unconfigured, structlog prints Rasa's debug lines for every parse
 
     print(f"==> parsing {len(texts)} questions with {MODEL.name}", file=sys.stderr)
     agent = Agent.load(str(MODEL))
