@@ -76,23 +76,57 @@ _ENGLISH_FILLER = frozenset(re.findall(r"\w+", """
     how which who whom when where why if not no yes please hello hi about into as so than then also any some"""))
 
 
+def alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression ("a|b(?:c|d)" -> ["a", "b(?:c|d)"])."""
+    out, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return [*out, pattern[start:]]
+
+
 @functools.cache
-def _english() -> tuple[re.Pattern[str], list[str]]:
-    """One pattern of every English term (longest first, one group each) and the Chinese word of each group."""
-    terms = sorted(cues.words("english_terms").items(), key=lambda kv: -len(kv[0]))
-    return re.compile("|".join(rf"\b({pattern})\b" for pattern, _ in terms)), [str(word) for _, word in terms]
+def _english() -> tuple[re.Pattern[str], list[tuple[re.Pattern[str], str]]]:
+    """One pattern that finds where any English term starts, and every alternative of every term (a top-level "|"
+    of its pattern, longest pattern first) with the Chinese word of its term."""
+    terms = sorted(((alternative, str(word)) for pattern, word in cues.words("english_terms").items()
+                    for alternative in alternatives(pattern)), key=lambda kv: -len(kv[0]))
+    return (re.compile("|".join(rf"\b(?:{pattern})\b" for pattern, _ in terms)),
+            [(re.compile(rf"\b(?:{pattern})\b"), word) for pattern, word in terms])
 
 
 def _translated(lower: str) -> tuple[list[str], str]:
-    """The Chinese words of the English terms in a lower-cased text, and the text with those terms blanked."""
-    pattern, words = _english()
+    """The Chinese words of the English terms in a lower-cased text, and the text with those terms blanked. At
+    each place the longest match is read, whichever entry it is in ("vocational skills training" is 技能培训, not
+    技能等级证书 and "training"); of two as long, the longer pattern's."""
+    anywhere, terms = _english()
     found: list[str] = []
-
-    def blank(m: re.Match[str]) -> str:
-        found.append(words[m.lastindex - 1 if m.lastindex else 0])
-        return " "
-
-    return found, pattern.sub(blank, lower)
+    parts: list[str] = []
+    pos = 0
+    while (m := anywhere.search(lower, pos)) is not None:
+        start = m.start()
+        end, word = max(((hit.end(), word) for pattern, word in terms if (hit := pattern.match(lower, start))),
+                        key=lambda hit: hit[0])
+        if end == start:   # no term is empty (tests/test_reading.py); this keeps the loop finite if one were
+            end = start + 1
+        found.append(word)
+        parts += [lower[pos:start], " "]
+        pos = end
+    return found, "".join([*parts, lower[pos:]])
 
 
 def _stem(word: str) -> str:
