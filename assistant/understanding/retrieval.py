@@ -68,7 +68,8 @@ def _key(text: Text) -> str:
 # The English words and phrases of cues.yml's `english_terms` become the Chinese word the phrasings use (the ways
 # machine translation and people render 户口 are one: "account", "household registration"), so that an English
 # question is compared with every Chinese phrasing; other English words are stemmed crudely, and the words every
-# question has are dropped.
+# question has are dropped. Each top-level alternative of a term's pattern is a term of its own (`alternatives`),
+# and at each place the longest match is read (`_translated`), so an entry's order or length decides nothing.
 _LATIN = re.compile(r"[a-z]+")
 _ENGLISH_FILLER = frozenset(re.findall(r"\w+", """
     a an the to of in on at for from by with and or is are am be been was were do does did can could will would
