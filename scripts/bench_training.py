@@ -42,11 +42,8 @@ SETTINGS: dict[str, dict[str, dict]] = {
     "chars1-3": {"CountVectorsFeaturizer:char_wb": {"max_ngram": 3}},
     "fewer+chars1-3": {"DIETClassifier": {"epochs": 20}, "ResponseSelector": {"epochs": 25},
                        "CountVectorsFeaturizer:char_wb": {"max_ngram": 3}},
-    # DIET's two transformer layers (Rasa's default) read the tokens in order; the features are bags of character
-    # n-grams, which may say enough without them, for a fraction of the training and of each message's time.
-    "no-transformer": {"DIETClassifier": {"number_of_transformer_layers": 0}},
-    "no-transformer+fewer": {"DIETClassifier": {"number_of_transformer_layers": 0, "epochs": 20},
-                             "ResponseSelector": {"epochs": 25}},
+    # DIET with Rasa's default two transformer layers (config.yml has none since 2026-12-04).
+    "transformer": {"DIETClassifier": {"number_of_transformer_layers": 2}},
 }
 
 

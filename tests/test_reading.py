@@ -144,6 +144,55 @@ def test_the_classifiers_read_english_terms_in_chinese_and_the_action_gets_the_t
     assert "居住证" in EnglishTermTranslator().process_training_data(examples).training_examples[0].get("text")
 
 
+@pytest.mark.parametrize("text,topic", [
+    ("Can I register my hukou at a rented apartment if the landlord agrees?", "rental_settlement"),
+    ("I forgot the annual endorsement of my residence permit, what happens?", "residence_permit"),
+    ("What is the cut-off score for points-based settlement?", "points_line"),
+    ("Will I be forced to transfer my hukou?", "voluntary"),
+    ("My residence permit was stolen, how do I get it reissued?", "permit_replace"),
+    ("What is the difference between a collective household and a family household?", "collective_hukou"),
+    ("With a junior college diploma, how many months of social security do I need?", "associate_degree"),
+    ("Can retired parents move in with their children in Suzhou?", "family_conditions"),
+    ("Are Suzhou-Wuxi-Changzhou social insurance years accumulated?", "suxichang"),
+    ("Is Wuzhong part of the urban area?", "districts"),
+])
+def test_an_english_question_of_a_topic_reads_as_its_chinese_phrasings(text, topic):
+    from assistant.understanding import retrieval
+
+    assert retrieval.retriever().rank(text)[0][0] == topic, retrieval._translated(text.lower())[0]
+
+
+@pytest.mark.parametrize("text", ["What is the weather like today?", "I like football and music.",
+                                  "Thank you very much, goodbye", "nah man", "of course not", "hello there"])
+def test_unrelated_english_has_no_english_term(text):
+    from assistant.understanding import retrieval
+
+    assert retrieval._translated(text.lower())[0] == []
+
+
+def test_every_english_term_compiles_with_no_capturing_group_and_no_alternative_twice():
+    """The glossary is joined into one pattern and will translate English in the NLU pipeline too: each
+    alternative is a pattern of its own that matches no empty text, and none is in two entries."""
+    from assistant.understanding import retrieval
+
+    seen: dict[str, str] = {}
+    for pattern, word in cues.words("english_terms").items():
+        assert re.compile(pattern).groups == 0, pattern
+        for alternative in retrieval.alternatives(pattern):
+            assert re.compile(alternative).groups == 0 and not re.fullmatch(alternative, ""), alternative
+            assert alternative not in seen, (alternative, word, seen.get(alternative))
+            seen[alternative] = str(word)
+
+
+def test_the_longest_english_term_is_read_whichever_entry_it_is_in():
+    from assistant.understanding import retrieval
+
+    assert retrieval.alternatives("a|b(?:c|d)|[|]x") == ["a", "b(?:c|d)", "[|]x"]
+    assert retrieval._translated("vocational skills training")[0] == ["技能培训"]
+    assert retrieval._translated("household register booklet and residence permit")[0] == ["户口本", "居住证"]
+    assert retrieval._translated("join my husband")[0] == ["投靠", "老公"]
+
+
 def test_facts_and_a_question_in_one_message_are_both_taken():
     text = "刚来苏州四个月，租房住，在厂里上班，想办居住证"
     result = turn(State(values={"target_area": "吴中区"}, as_of=AS_OF), msg(text, "faq", faq=unsure("residence_permit")))

@@ -68,7 +68,8 @@ def _key(text: Text) -> str:
 # The English words and phrases of cues.yml's `english_terms` become the Chinese word the phrasings use (the ways
 # machine translation and people render 户口 are one: "account", "household registration"), so that an English
 # question is compared with every Chinese phrasing; other English words are stemmed crudely, and the words every
-# question has are dropped.
+# question has are dropped. Each top-level alternative of a term's pattern is a term of its own (`alternatives`),
+# and at each place the longest match is read (`_translated`), so an entry's order or length decides nothing.
 _LATIN = re.compile(r"[a-z]+")
 _ENGLISH_FILLER = frozenset(re.findall(r"\w+", """
     a an the to of in on at for from by with and or is are am be been was were do does did can could will would
@@ -76,23 +77,70 @@ _ENGLISH_FILLER = frozenset(re.findall(r"\w+", """
     how which who whom when where why if not no yes please hello hi about into as so than then also any some"""))
 
 
+def alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression ("a|b(?:c|d)" -> ["a", "b(?:c|d)"])."""
+    out, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    return [*out, pattern[start:]]
+
+
 @functools.cache
-def _english() -> tuple[re.Pattern[str], list[str]]:
-    """One pattern of every English term (longest first, one group each) and the Chinese word of each group."""
-    terms = sorted(cues.words("english_terms").items(), key=lambda kv: -len(kv[0]))
-    return re.compile("|".join(rf"\b({pattern})\b" for pattern, _ in terms)), [str(word) for _, word in terms]
+def _english() -> tuple[re.Pattern[str], list[tuple[re.Pattern[str], str]]]:
+    """One pattern that finds where any English term starts, and every alternative of every term (a top-level "|"
+    of its pattern, longest pattern first) with the Chinese word of its term."""
+    terms = sorted(((alternative, str(word)) for pattern, word in cues.words("english_terms").items()
+                    for alternative in alternatives(pattern)), key=lambda kv: -len(kv[0]))
+    return (re.compile("|".join(rf"\b(?:{pattern})\b" for pattern, _ in terms)),
+            [(re.compile(rf"\b(?:{pattern})\b"), word) for pattern, word in terms])
+
+
+def _terms_in(lower: str) -> list[tuple[int, int, str]]:
+    """(start, end, Chinese word) of the English terms in a lower-cased text, left to right. At each place the
+    longest match is read, whichever entry it is in ("vocational skills training" is 技能培训, not 技能等级证书 and
+    "training"); of two as long, the longer pattern's."""
+    anywhere, terms = _english()
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    while (m := anywhere.search(lower, pos)) is not None:
+        start = m.start()
+        end, word = max(((hit.end(), word) for pattern, word in terms if (hit := pattern.match(lower, start))),
+                        key=lambda hit: hit[0])
+        end = max(end, start + 1)   # no term is empty (tests/test_reading.py); this keeps the loop finite if one were
+        out.append((start, end, word))
+        pos = end
+    return out
+
+
+def _replaced(lower: str, by: str | None) -> tuple[list[str], str]:
+    """The Chinese words of the English terms of a lower-cased text, and the text with each term replaced by `by`
+    (its Chinese word when `by` is None)."""
+    found, parts, pos = [], [], 0
+    for start, end, word in _terms_in(lower):
+        found.append(word)
+        parts += [lower[pos:start], word if by is None else by]
+        pos = end
+    return found, "".join([*parts, lower[pos:]])
 
 
 def _translated(lower: str) -> tuple[list[str], str]:
     """The Chinese words of the English terms in a lower-cased text, and the text with those terms blanked."""
-    pattern, words = _english()
-    found: list[str] = []
-
-    def blank(m: re.Match[str]) -> str:
-        found.append(words[m.lastindex - 1 if m.lastindex else 0])
-        return " "
-
-    return found, pattern.sub(blank, lower)
+    return _replaced(lower, " ")
 
 
 def in_chinese(text: str) -> str:
@@ -101,10 +149,7 @@ def in_chinese(text: str) -> str:
     read (assistant/understanding/components.py), so that they see the words of the Chinese phrasings. A text
     without Latin letters is returned as it is."""
     lower = text.lower()
-    if not _LATIN.search(lower):
-        return text
-    pattern, words = _english()
-    return pattern.sub(lambda m: words[m.lastindex - 1 if m.lastindex else 0], lower)
+    return _replaced(lower, None)[1] if _LATIN.search(lower) else text
 
 
 def _stem(word: str) -> str:
