@@ -134,6 +134,11 @@ def figures(items: list[dict], rankings: dict, cal: retrieval.Calibration) -> di
     return counts
 
 
+def _english(text: str) -> bool:
+    """A question written in English: more Latin letters than Chinese characters."""
+    return sum(c.isascii() and c.isalpha() for c in text) > sum("\u4e00" <= c <= "\u9fff" for c in text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     args.add_argument("--write", action="store_true", help="write the best setting to assistant/understanding/calibration.yml")
@@ -161,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
             chosen = [i for i in part if i["set"] == kind]
             print(f"{name:4} {kind:10} n={len(chosen):3}  fused {figures(chosen, rankings, cal)}")
             print(f"{'':4} {'':10}        selector only {figures(chosen, rankings, selector_only)}")
+            by_language = {language: figures([i for i in chosen if _english(i["text"]) == is_english], rankings, cal)
+                           for language, is_english in (("Chinese", False), ("English", True))}
+            print(f"{'':4} {'':10}        " + ", ".join(f"{language} {f['right']} of {f['faq']}"
+                                                        for language, f in by_language.items()))
     if opts.write:
         retrieval.CALIBRATION.write_text(
             "# Written by scripts/calibrate_faq.py on the dev half of the held-out questions: do not edit by hand.\n"
