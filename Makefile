@@ -24,11 +24,16 @@ MODEL := models/assistant.tar.gz
 # training cache, so a change to any of them retrains with --force.
 MODEL_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
 	assistant/understanding/components.py assistant/understanding/facts.py assistant/understanding/facts.yml \
-	assistant/understanding/gazetteer.py assistant/understanding/parsing.py assistant/policy/terms.yml
+	assistant/understanding/gazetteer.py assistant/understanding/parsing.py assistant/understanding/retrieval.py \
+	assistant/understanding/cues.py assistant/understanding/cues.yml assistant/policy/terms.yml
+# The list itself is an input too: a data file removed retrains (its time cannot make the model out of date).
+INPUT_LIST := models/inputs.txt
+$(shell mkdir -p models && printf '%s\n' $(MODEL_INPUTS) > models/inputs.new && \
+  { cmp -s models/inputs.new $(INPUT_LIST) || mv models/inputs.new $(INPUT_LIST); }; rm -f models/inputs.new)
 # pip complains about every missing local index folder this machine's config names; drop those lines only.
-PIP_FILTER := grep -v "^WARNING: Location 'file:" || true
+PIP_FILTER := { grep -v "^WARNING: Location 'file:" || true; }
 # Rasa prints a warning per response that only the actions send (scripts/validate_data.py checks those).
-TRAIN_FILTER := grep -v -E "Warning|is not used in any story|More info at|^.\[0m$$|^\s*$$|Prefix dict|Loading model|Building prefix|raise_warning|declare_namespace|import pkg_resources|Implementing implicit|from click|cli: click|get_binary_stream|get_text_stream|split_arg_string" || true
+TRAIN_FILTER := { grep -v -E "Warning|is not used in any story|More info at|^.\[0m$$|^\s*$$|Prefix dict|Loading model|Building prefix|raise_warning|declare_namespace|import pkg_resources|Implementing implicit|from click|cli: click|get_binary_stream|get_text_stream|split_arg_string" || true; }
 
 .PHONY: help setup test test-production services unit lint mutation bench bench-engine lock clean train run shell validate browser docs
 
@@ -120,7 +125,7 @@ services:
 	  else echo "==> missing:$$missing: the tests that need them fail (apt-get install$$missing)"; fi; \
 	fi
 
-$(MODEL): $(STAMP) $(MODEL_INPUTS)
+$(MODEL): $(STAMP) $(MODEL_INPUTS) $(INPUT_LIST)
 	@echo "==> training the model (8 to 15 minutes on 2 cores; CI=true keeps it quiet)"
 	@$(RASA) train --domain domain.yml --data data --config config.yml --out models \
 	  --fixed-model-name assistant --force $(if $(CI),--quiet,) 2>&1 | $(TRAIN_FILTER)

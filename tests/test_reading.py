@@ -144,6 +144,27 @@ def test_the_classifiers_read_english_terms_in_chinese_and_the_action_gets_the_t
     assert "居住证" in EnglishTermTranslator().process_training_data(examples).training_examples[0].get("text")
 
 
+
+@pytest.mark.parametrize("typed,seen", [
+    ("对了，居住证怎么办理？", "居住证怎么办理？"),
+    ("等一下，租房可以落户吗", "租房可以落户吗"),
+    ("嗯请问一下积分落户要多少分", "积分落户要多少分"),
+    ("等一下", "等一下"),            # nothing follows: the opener is the message
+    ("对了。", "对了。"),
+    ("对，本科", "对，本科"),        # 对 alone answers: not an opener
+])
+def test_the_classifiers_read_what_follows_an_opener(typed, seen):
+    """"对了，…" is read by the intent classifier and the selector as what it asks, not as a yes to 对."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from assistant.understanding.components import EnglishTermTranslator, OriginalTextRestorer
+
+    messages = [Message(data={"text": typed})]
+    EnglishTermTranslator().process(messages)
+    assert messages[0].get("text") == seen
+    OriginalTextRestorer().process(messages)
+    assert messages[0].get("text") == typed
+
 @pytest.mark.parametrize("text,topic", [
     ("Can I register my hukou at a rented apartment if the landlord agrees?", "rental_settlement"),
     ("I forgot the annual endorsement of my residence permit, what happens?", "residence_permit"),

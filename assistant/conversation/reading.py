@@ -157,7 +157,7 @@ def read(state: State, msg: Message) -> Reading:
     text = Text.of(raw)
     payload = raw.startswith("/")
     chinese = bool(_CJK.search(raw))
-    rest = Text.normalised(cues.cue("opener").pattern.sub("", text.normal)) if chinese and not payload else text
+    rest = Text.normalised(cues.without_opener(text.normal)) if chinese and not payload else text
     opened = bool(rest.bare) and rest.bare != text.bare     # "对了，居住证怎么办？": the rest is what it says
     rest = rest if opened else text
     question = not payload and cues.has("question", rest)

@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from assistant.understanding import facts, gazetteer, retrieval
+from assistant.understanding import cues, facts, gazetteer, retrieval
 from assistant.understanding.parsing import normalize
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ _ORIGINAL = "original_text"
 def _translate(message: Message) -> None:
     text = message.get(TEXT)
     if isinstance(text, str):
-        translated = retrieval.in_chinese(text)
+        translated = cues.without_opener(retrieval.in_chinese(text))
         if translated != text:
             message.set(_ORIGINAL, text)
             message.set(TEXT, translated)
@@ -76,7 +76,8 @@ def _restore(message: Message) -> None:
 class EnglishTermTranslator(GraphComponent):
     """Runs after the entity extractors and before the tokenizer: an English message's terms become the Chinese
     words of the FAQ phrasings (cues.yml's english_terms, `retrieval.in_chinese`), so that the features, the
-    intent classifier and the response selector read "how to 落户 after 购房" as the Chinese phrasings say it.
+    intent classifier and the response selector read "how to 落户 after 购房" as the Chinese phrasings say it;
+    and an opener is left out ("对了，居住证怎么办理？" is read as "居住证怎么办理？", not as a yes to "对").
     The extractors have read the message as typed; `OriginalTextRestorer` gives it back its text at the end."""
 
     @classmethod

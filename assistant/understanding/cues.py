@@ -52,6 +52,13 @@ def cue(name: str) -> Cue:
     return Cue(name, re.compile(pattern), spec.get("on", "bare"))
 
 
+def without_opener(text: str) -> str:
+    """"对了，居住证怎么办理？" -> "居住证怎么办理？": what a message says after its opener ("对了", "等一下", "请问"),
+    read by the classifiers and the retriever; the text itself when nothing follows the opener ("等一下")."""
+    rest = cue("opener").pattern.sub("", text, count=1)
+    return rest if rest.strip(" ，,。.、:：") else text
+
+
 def remark_kinds() -> list[str]:
     """The remark cues in the order cues.yml checks them ("remark_wait" -> "wait")."""
     return [name[len("remark_"):] for name in _data()["cues"] if name.startswith("remark_")]
