@@ -126,7 +126,7 @@ services:
 	fi
 
 $(MODEL): $(STAMP) $(MODEL_INPUTS) $(INPUT_LIST)
-	@echo "==> training the model (8 to 15 minutes on 2 cores; CI=true keeps it quiet)"
+	@echo "==> training the model (3 to 5 minutes on 2 cores; CI=true keeps it quiet)"
 	@$(RASA) train --domain domain.yml --data data --config config.yml --out models \
 	  --fixed-model-name assistant --force $(if $(CI),--quiet,) 2>&1 | $(TRAIN_FILTER)
 	@touch $(MODEL)

@@ -280,6 +280,27 @@ def test_another_citys_rules_get_no_suzhou_answer_however_sure_the_selector(text
     said = responses(turn(State(), msg(text.replace("长沙", "苏州").replace("杭州", "苏州"), "faq", faq=[(topic, 0.99)])))
     assert f"utter_faq/{topic}" in said, said
 
+    # … nor an interview about settling in Suzhou
+    said = responses(turn(State(), msg("外地嫁上海几年可以上户口", "out_of_scope", 0.5, faq=[("family_conditions", 0.3)])))
+    assert "utter_ask_target_area" not in said and not any(r.startswith("utter_faq/") for r in said), said
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("虎丘区为什么叫高新区", "districts"),                          # a why with no "not": a fact, not one's own case
+    ("承包方全家迁入设区的市的，发包方为什么可以收回其承包地？", "land_rights"),
+    ("积分落户怎么算积分", "points_basis"),                         # how points are counted, not one's own gap
+    ("昆山是县级市还是地级市", "districts"),                         # "是…还是…" asks; 昆山 is no fact of one's own
+])
+def test_a_question_about_a_fact_is_answered_not_taken_for_ones_own_case(text, topic):
+    result = turn(State(as_of=AS_OF), msg(text, "inform", faq=[(topic, 0.9), ("where_apply", 0.05)]))
+    said = responses(result)
+    assert said[0] == f"utter_faq/{topic}" and result.state.values == {}, said
+
+
+@pytest.mark.parametrize("text,side", [("为什么不能积分落户", "why_not"), ("帮我算算积分", "points_gap")])
+def test_ones_own_why_not_and_points_are_still_side_paths(text, side):
+    state = State(values={"target_area": "苏州工业园区", "age": 30}, as_of=AS_OF)
+    assert turn(state, msg(text, "inform", faq=[("points_basis", 0.5)])).branch == side
 
 @pytest.mark.parametrize("text", ["这个要多久能办好？", "要多久？", "这个需要什么材料"])
 def test_a_question_with_no_topic_of_its_own_asks_which_however_sure_the_selector(text):

@@ -74,7 +74,7 @@ from assistant.conversation.state import SKIPS_TO_PAUSE as SKIPS_TO_PAUSE  # the
 from assistant.policy.profile import FIELD_SPECS
 from assistant.policy.rules import rule_data
 from assistant.stores.privacy import ID_CARD_METADATA
-from assistant.understanding import cues
+from assistant.understanding import cues, retrieval
 
 # --- the turn ------------------------------------------------------------------------------------------
 
@@ -345,7 +345,8 @@ def _settling(r: Reading, question: bool) -> bool:
     if r.intent == "want_settle" and r.confidence >= INTENT_SURE:
         return True
     text = r.text
-    if not (cues.has("settle", text) and cues.has("want", text)) or len(text.normal) > 40 or cues.has("leave", text):
+    if not (cues.has("settle", text) and cues.has("want", text)) or len(text.normal) > 40 or cues.has("leave", text) \
+            or retrieval.elsewhere(text):   # "外地嫁上海几年可以上户口": another city's rules
         return False
     named = any(w in text.normal for words in cues.words("channel_words").values() for w in words)
     # A topic the FAQ is sure of answers the message, unless it is one a resident asking about their own

@@ -32,6 +32,9 @@ _OTHER_CITY = re.compile(
     "Shenzhen|Guangzhou|Hangzhou|Chengdu|Wuhan|Tianjin|Chongqing", re.IGNORECASE)
 _SUZHOU = re.compile("苏州|姑苏|虎丘|吴中|相城|吴江|园区|高新区|新区|常熟|张家港|昆山|太仓|Suzhou|Kunshan|Taicang|"
                      "Changshu|Zhangjiagang|Wujiang|SIP|SND", re.IGNORECASE)
+# … but settling *there* is their rules ("中级职称能在上海落户么", "外地嫁上海几年可以上户口", "南京落户条件").
+_SETTLE_THERE = re.compile("(?:在|到|去)(?:上海|南京|无锡|常州)市?(?:落户|上户口|入户|积分落户)|"
+                           "(?:落户|落户到|嫁到?|迁到|迁入|入户)(?:上海|南京|无锡|常州)|(?:上海|南京|无锡|常州)市?(?:落户|积分落户|入户)")
 OTHER_CITY = 0.3
 _FILLER = re.compile(r"请问|你好|您好|我想问一下|我想问|想问一下|想问|咨询一下|咨询|一下|苏州市?|吗|呢|吧|啊|呀|的|了|是|我|想|要|怎么办")
 
@@ -231,7 +234,7 @@ class Retriever:
 def elsewhere(text: str | Text) -> bool:
     """The question is bound to another city's rules: it names one and no place of Suzhou's ("长沙居住证…")."""
     text = text.normal if isinstance(text, Text) else text
-    return bool(_OTHER_CITY.search(text)) and not _SUZHOU.search(text)
+    return bool(_OTHER_CITY.search(text) or _SETTLE_THERE.search(text)) and not _SUZHOU.search(text)
 
 
 @functools.cache
