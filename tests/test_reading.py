@@ -223,6 +223,13 @@ def test_facts_and_a_question_in_one_message_are_both_taken():
     assert "utter_understood" in said and "utter_faq/residence_permit" in said and asked(result), said
 
 
+def test_a_cue_reads_the_form_its_spec_names():
+    """`form: normal` keeps punctuation ("园区？" asks); every cue's spec has known keys only (YAML reads a key
+    `on` as the boolean true, which once left every cue reading the bare form)."""
+    assert all(set(spec) <= {"match", "form", "words"} for spec in cues._data()["cues"].values())
+    assert cues.cue("question").form == "normal" and cues.has("question", "园区？")
+    assert not cues.has("question", "园区")
+
 def test_yes_and_accepting_words_agree():
     for word in ("对", "好的", "是的", "可以"):
         assert cues.accepts(cues.Text.of(word)), word

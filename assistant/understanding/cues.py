@@ -37,10 +37,10 @@ def _alternative(word: Any) -> str:
 class Cue:
     name: str
     pattern: re.Pattern[str]
-    on: str          # "bare" or "normal"
+    form: str        # "bare" or "normal": the form of the message the pattern reads
 
     def find(self, text: Text) -> re.Match[str] | None:
-        return self.pattern.search(text.bare if self.on == "bare" else text.lower)
+        return self.pattern.search(text.bare if self.form == "bare" else text.lower)
 
 
 @functools.cache
@@ -49,7 +49,7 @@ def cue(name: str) -> Cue:
     body = "|".join(_alternative(w) for w in spec["words"])
     match = spec.get("match", "anywhere")
     pattern = {"whole": f"^(?:{body})$", "start": f"^(?:{body})", "anywhere": f"(?:{body})"}[match]
-    return Cue(name, re.compile(pattern), spec.get("on", "bare"))
+    return Cue(name, re.compile(pattern), spec.get("form", "bare"))
 
 
 def without_opener(text: str) -> str:
