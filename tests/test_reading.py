@@ -271,6 +271,37 @@ def test_a_short_yes_answers_the_question_and_changes_no_other_fact():
     assert result.state.values["housing"] == "rental_registered" and "utter_corrected" not in responses(result)
 
 
+
+@pytest.mark.parametrize("field,text,intent,stated,answer", [
+    ("housing", "没退休呢", "deny", {"retired": False}, None),          # the 没 is the retiring's, not "no home"
+    ("suzhou_college_graduate", "没结婚", "deny", {"married": False}, None),
+    ("suzhou_college_graduate", "没结婚，不是", "deny", {"married": False}, False),   # the clause without a fact answers
+    # "在…" begins a yes ("在交") only in a short clause: this one tells of work, not of the school
+    ("suzhou_college_graduate", "在厂里干了三年多，一直交社保", "inform", {"social_insurance_active": True}, None),
+])
+def test_a_no_that_belongs_to_another_fact_does_not_answer_the_pending_question(field, text, intent, stated, answer):
+    state = State(values={"target_area": "苏州工业园区", "age": 30}, as_of=AS_OF, asked=field, asks={field: 1})
+    result = turn(state, msg(text, intent))
+    assert {k: result.state.values.get(k) for k in stated} == stated
+    assert result.state.values.get(field) is answer, result.state.values
+    if answer is None:
+        assert asked(result) == field, responses(result)
+
+
+
+@pytest.mark.parametrize("text", ["租的房子", "租房住", "在园区租了个房子"])
+def test_a_rental_with_no_word_of_its_registration_gets_the_housing_options_again(text):
+    """"租的房子" to the housing question: registered or not decides, so the options come back at once, with
+    buttons — no FAQ answer about renting, no fact guessed."""
+    state = State(values={"target_area": "苏州工业园区", "age": 30}, as_of=AS_OF, asked="housing", asks={"housing": 1})
+    result = turn(state, msg(text, "inform", faq=[("rental_settlement", 0.9)]))
+    assert responses(result) == ["utter_partial_answer", "utter_ask_housing"], responses(result)
+    assert "housing" not in result.state.values and asked(result) == "housing"
+    options = [o["value"] for o in result.say[-1].payload["options"]]
+    assert {"rental_registered", "rental_unregistered"} <= set(options)
+    for reply, value in (("备案了", "rental_registered"), ("还没备案", "rental_unregistered")):
+        assert turn(result.state, msg(reply, "inform")).state.values["housing"] == value, reply
+
 def test_no_skill_certificate_is_an_answer_not_a_question():
     state = State(values={"target_area": "苏州工业园区", "age": 30, "education": "junior_high"}, as_of=AS_OF,
                   asked="skill_level", asks={"skill_level": 1})

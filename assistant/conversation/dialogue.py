@@ -110,13 +110,18 @@ def _alias_in(text: str, table: dict[str, str]) -> str | None:
 alias_in = _alias_in
 
 
+def _replies(enum_name: str) -> dict[str, str]:
+    """cues.yml's `enum_replies`: words that say which value only as the reply to its question ("备案了")."""
+    return {word: value for value, words in cues.words("enum_replies").get(enum_name, {}).items() for word in words}
+
+
 def _enum_reply(enum_name: str, bare: str) -> str | None:
     """An enumeration value from a reply: the exact alias, an alias inside it, or "none" for a bare "没有"
     or "没有" with a word of the question ("没有职称"; "没有固定住的地方" says nothing of a degree)."""
     exact = normalize_enum(enum_name, bare) or normalize_enum(enum_name, _LEADING.sub("", bare))
     if exact:
         return exact
-    found = _alias_in(bare, enum_aliases(enum_name))
+    found = _alias_in(bare, enum_aliases(enum_name)) or _alias_in(bare, _replies(enum_name))
     if found:
         return found
     none = _NONE_WORDS.match(bare)
@@ -133,6 +138,7 @@ SKIP = cues.cue("skip").pattern
 _NO_PREFIX = re.compile(r"^(?:都|也|全|均)?(?:不|没|未|无|非)")   # "都没房子", "也没有"
 _YES_PREFIX = re.compile(r"^(?:是|有|对(?!方)|已经?|在|一直|正在|还在|早就)")
 _NEGATION = re.compile(r"不|没|未|无|非")
+_YES_CLAUSE = 6   # the longest clause read as a yes by how it begins ("是全日制的", "一直在交")
 
 
 def is_skip(text: Text) -> bool:
@@ -157,7 +163,9 @@ def _yes_no(text: Text, bare: str, intent: str | None) -> bool | None:
     # "父母在老家", "外地的": not in Suzhou (every yes/no question is about Suzhou)
     if cues.has("elsewhere", clause) and "苏州" not in clause:
         return False
-    if _YES_PREFIX.match(clause) and not _NEGATION.search(clause):  # "还在上班没退休" is for the facts to read
+    # "还在上班没退休" is for the facts to read; a longer clause that begins so ("在厂里干了三年多") tells
+    # something else, not a yes
+    if _YES_PREFIX.match(clause) and not _NEGATION.search(clause) and len(clause) <= _YES_CLAUSE:
         return True
     if intent in ("affirm", "deny"):
         return intent == "affirm"
@@ -225,8 +233,9 @@ def read_message(text: Text, intent: str | None, entities: Iterable[dict], asked
             else (None, None)
         if low is not None and high is not None and 0 <= low <= high <= 120:
             reading.age_range = [low, high]
-    if asked in FIELD_SPECS and asked not in facts and not _HYPOTHESIS.search(text.raw):
-        value = _contextual(asked, text, intent, entities, ask_options(asked))
+    reply = _unclaimed(text, facts, asked) if asked in FIELD_SPECS and asked not in facts else None
+    if asked is not None and reply is not None and not _HYPOTHESIS.search(text.raw):
+        value = _contextual(asked, reply, intent, entities, ask_options(asked))
         if value is not None:
             try:
                 reading.facts[asked] = convert_field(asked, value)
@@ -240,6 +249,27 @@ def read_message(text: Text, intent: str | None, entities: Iterable[dict], asked
     return reading
 
 
+def _claims(name: str, asked: str) -> bool:
+    """A yes/no fact of another person or thing ("没退休", "没结婚") owns the yes or no word it was read from:
+    fields of one person or one thing share the first word of their names (child_…, residence_…)."""
+    return FIELD_SPECS[name][0] == "bool" and name.split("_")[0] != asked.split("_")[0]
+
+
+def _unclaimed(text: Text, facts: dict, asked: str) -> Text | None:
+    """What of a message may answer the pending question: all of it unless it states a yes/no fact of another
+    kind; else its clauses that state none ("没退休，有房子" -> "有房子"); nothing when every clause states one
+    ("没退休呢" to the housing question says nothing of housing, "没结婚" nothing of the school). "有房子" to the
+    spouse's home question and "孩子不是苏州户口" to the child's are still their answers."""
+    if not any(_claims(name, asked) for name in facts):
+        return text
+    from assistant.understanding.facts import extract_facts
+
+    clauses = [Text.normalised(c) for c in _CLAUSES.split(text.normal) if c]
+    rest = [c.normal for c in clauses if not any(_claims(name, asked) for name in extract_facts(c))]
+    return Text.normalised("，".join(rest)) if rest and len(clauses) > 1 else None
+
+
+_CLAUSES = re.compile(r"[，,、；;。\s]+")
 _SHORT_NO = re.compile(r"^[没不未无].{0,3}$")   # "没在交", "不在交了": a short no
 _CLAUSE_ANSWER = 8   # a clause of a paired reply longer than this (its bare form) answers neither half
 

@@ -46,6 +46,7 @@ class Reading:
     question: bool = False                   # interrogative form (after any opener)
     remark: str | None = None                # "wait", "complaint", "bot", "aside"
     skip: bool = False                       # "不知道", "跳过"
+    partial: bool = False                    # names the kind of the pending option, not which ("租的房子")
     command: str | None = None               # "restart", "handoff", "continue"
     choice: str | None = None                # a "您是想问" button chosen (a topic, or "none")
     side: str | None = None                  # "why_ask", "what_if", "why_not", "points_gap"
@@ -160,7 +161,7 @@ def read(state: State, msg: Message) -> Reading:
     rest = Text.normalised(cues.without_opener(text.normal)) if chinese and not payload else text
     opened = bool(rest.bare) and rest.bare != text.bare     # "对了，居住证怎么办？": the rest is what it says
     rest = rest if opened else text
-    question = not payload and cues.has("question", rest)
+    question = not payload and cues.has("question", rest) and not cues.has("not_yet", rest)
     clause = _asking_clause(rest)
     retrieved = [] if payload else retrieval.retriever().rank(clause)
     # Another city's rules ("长沙居住证怎么办") get no Suzhou answer, however sure the selector is.
@@ -201,6 +202,8 @@ def read(state: State, msg: Message) -> Reading:
         text=text, facts=facts, pending=pending, also=state.also if pending else None, offer=state.offer, payload=payload, chinese=chinese,
         foreign=not chinese and not payload and bool(_LATIN.search(raw)), question=question, remark=remark,
         skip=bool(pending) and dialogue.is_skip(text), command=_command(text, chinese),
+        partial=bool(pending) and not question and pending not in facts.facts
+        and any(w in text.bare for w in cues.words("partial_answers").get(pending, [])),
         choice=_faq_choice(msg, state.offer, text), side=None if payload else _side(rest, msg, question),
         topics=topics, agreed=agreed, phrased=phrased, closest=retrieved[0][1] if retrieved else 0.0, place=place, greeting=cues.has("greeting", text), thanks=thanks,
         first_person=cues.has("first_person", text), intent=msg.intent, confidence=msg.confidence)

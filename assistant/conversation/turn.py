@@ -24,6 +24,7 @@ Decision table, first match wins (`pending` = a question is waiting for its answ
 |             |                                                           |         | offer to check one's case; resume           |
 | answer      | answers the pending question, or states facts of one's    | any     | facts taken (corrections said back); a      |
 |             | own case (a question in it is answered too)               |         | question in it answered; next question      |
+| partial     | names the kind of option, not which ("租的房子")            | yes     | the options again, with buttons             |
 | skip        | "跳过" / "不知道"                                             | yes     | the field skipped, said once; next question |
 | continue    | "继续" (or yes to the offer to go on)                       | no      | the interview goes on for every channel     |
 | start       | yes to the offer to check one's own case                  | no      | the interview starts                        |
@@ -100,6 +101,7 @@ def rows() -> list[tuple[str, Test, Handler]]:
         ("place", lambda r, st: r.place is not None and not r.first_person
          and (not r.answers or r.pending == "target_area"), _row_place),
         ("answer", lambda r, st: r.answers or r.own_case or bool(r.facts.errors), _take),
+        ("partial", lambda r, st: r.partial and not r.answers, _row_partial),
         ("skip", lambda r, st: r.skip, _row_skip),
         ("continue", lambda r, st: not r.pending and _continues(r, st), _row_continue),
         ("start", lambda r, st: not r.pending and r.offer == "check" and (
@@ -217,6 +219,11 @@ def _row_question(b: _Builder, r: Reading, msg: Message) -> Turn:
     return _resume(b, "question")
 
 
+def _row_partial(b: _Builder, r: Reading, msg: Message) -> Turn:
+    b.utter("utter_partial_answer")
+    return _resume(b, "partial", remind=False)
+
+
 def _row_greet(b: _Builder, r: Reading, msg: Message) -> Turn:
     if r.pending or b.state.answered:
         return _resume(b, "greet")
@@ -308,6 +315,8 @@ def _take(b: _Builder, reading: Reading, msg: Message) -> Turn:
         _faq_answer(b, topic)
     if reading.facts.split:  # a yes to a paired yes/no question: each of the two is asked alone
         st.also = None
+    if reading.partial and not answers:   # "社保交了两年，租的房子": the housing options again
+        b.utter("utter_partial_answer")
     if answers:
         st.failed = 0
         return _next(b, "answer")
