@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -110,6 +111,7 @@ def _alias_in(text: str, table: dict[str, str]) -> str | None:
 alias_in = _alias_in
 
 
+@functools.cache
 def _replies(enum_name: str) -> dict[str, str]:
     """cues.yml's `enum_replies`: words that say which value only as the reply to its question ("备案了")."""
     return {word: value for value, words in cues.words("enum_replies").get(enum_name, {}).items() for word in words}
@@ -285,7 +287,7 @@ def read_reply(text: Text, intent: str | None, entities: Iterable[dict], asked: 
         return read_message(text, intent, entities, asked)
     reading = read_message(text, intent, entities, None)
     both_bool = FIELD_SPECS[asked][0] == FIELD_SPECS[also][0] == "bool"
-    clauses = [Text.normalised(c) for c in re.split(r"[，,、；;。\s]+", text.normal) if c]
+    clauses = [Text.normalised(c) for c in _CLAUSES.split(text.normal) if c]
     bare = text.core
     if len(clauses) >= 2:
         from assistant.understanding.facts import extract_facts
